@@ -1,0 +1,160 @@
+"""All settings, read once from the environment and `.env`; a bad value names its variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.utils import matrix_ids
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'dashboard.db'}"
+
+PositiveSeconds = Annotated[float, Field(gt=0, le=600)]
+
+
+class ConfigError(Exception):
+    """Settings could not be loaded; the message names every bad variable."""
+
+
+class Settings(BaseSettings):
+    """One place for configuration. Field names are the environment variable names, upper-cased."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Core
+    database_url: str = DEFAULT_SQLITE_URL
+    log_level: str = Field("INFO", pattern=r"^(?i:debug|info|warning|error)$")
+    session_ttl_hours: float = Field(24, gt=0, le=24 * 30)
+    session_max_days: float = Field(14, gt=0, le=365)
+    session_cookie_name: str = Field("cd_session", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    login_lockout_attempts: int = Field(5, ge=1, le=100)
+    login_lockout_window_minutes: float = Field(15, gt=0, le=24 * 60)
+    login_lockout_minutes: float = Field(15, gt=0, le=24 * 60)
+
+    # Authentik (optional)
+    authentik_url: AnyHttpUrl | None = None
+    authentik_public_url: AnyHttpUrl | None = None
+    authentik_token: SecretStr | None = None
+    authentik_enrollment_flow: str | None = Field(None, pattern=r"^[-a-zA-Z0-9_]+$")
+    authentik_user_path: str = Field("users", min_length=1, max_length=200)
+    authentik_timeout_seconds: PositiveSeconds = 10
+    authentik_ca_bundle: Path | None = None
+
+    # Matrix (optional)
+    matrix_homeserver_url: AnyHttpUrl | None = None
+    matrix_access_token: SecretStr | None = None
+    matrix_bot_user_id: str | None = None
+    matrix_welcome_room_id: str | None = None
+    matrix_notice_suffix: str = Field("", max_length=500)
+    matrix_min_room_members: int = Field(0, ge=0)
+    matrix_concurrency: int = Field(5, ge=1, le=50)
+    matrix_timeout_seconds: PositiveSeconds = 15
+    matrix_max_throttle_wait_seconds: float = Field(10, ge=0, le=600)
+
+    # Onboarding
+    auto_remove_from_indoc: bool = True
+    welcome_dm_delay_seconds: float = Field(5, ge=0, le=120)
+
+    # SSO through Authentik (optional): OpenID Connect via Streamlit's st.login
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_server_metadata_url: AnyHttpUrl | None = None
+    oidc_redirect_uri: AnyHttpUrl | None = None
+    oidc_cookie_secret: SecretStr | None = None
+    oidc_admin_group: str = Field("dashboard-admins", min_length=1)
+    oidc_moderator_group: str = Field("dashboard-moderators", min_length=1)
+
+    @field_validator(
+        "authentik_url", "authentik_public_url", "authentik_token", "authentik_enrollment_flow",
+        "authentik_ca_bundle", "matrix_homeserver_url", "matrix_access_token",
+        "matrix_bot_user_id", "matrix_welcome_room_id", "oidc_client_id", "oidc_client_secret",
+        "oidc_server_metadata_url", "oidc_redirect_uri", "oidc_cookie_secret",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`VAR=` in .env means "not set", not "set to the empty string"."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg2:")):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        return value
+
+    @field_validator("matrix_bot_user_id")
+    @classmethod
+    def _bot_user_id(cls, value: str | None) -> str | None:
+        if value is not None and not matrix_ids.is_user_id(value):
+            raise ValueError("must be a Matrix user ID like @bot:example.org")
+        return value
+
+    @field_validator("matrix_welcome_room_id")
+    @classmethod
+    def _welcome_room(cls, value: str | None) -> str | None:
+        if value is not None and not matrix_ids.is_room_id(value):
+            raise ValueError("must be a room ID like !abc:example.org (or !abc for room v12)")
+        return value
+
+    @field_validator("authentik_ca_bundle")
+    @classmethod
+    def _ca_bundle_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    # What each integration still needs, as variable names; empty means configured.
+    @property
+    def authentik_missing(self) -> list[str]:
+        return _missing(self, "authentik_url", "authentik_token")
+
+    @property
+    def matrix_missing(self) -> list[str]:
+        return _missing(self, "matrix_homeserver_url", "matrix_access_token", "matrix_bot_user_id")
+
+    @property
+    def oidc_missing(self) -> list[str]:
+        return _missing(
+            self, "oidc_client_id", "oidc_client_secret", "oidc_server_metadata_url",
+            "oidc_redirect_uri", "oidc_cookie_secret",
+        )
+
+    @property
+    def authentik_link_base(self) -> str | None:
+        """Where people open invite links: the public URL, else the API URL."""
+        url = self.authentik_public_url or self.authentik_url
+        return str(url).rstrip("/") if url else None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+
+def _missing(settings: Settings, *names: str) -> list[str]:
+    return [name.upper() for name in names if getattr(settings, name) is None]
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """One line per bad variable, named as it is set in the environment."""
+    lines = []
+    for problem in err.errors():
+        variable = "_".join(str(part) for part in problem["loc"]).upper() or "settings"
+        lines.append(f"{variable}: {problem['msg']}")
+    return "Configuration error: " + "; ".join(lines)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings. Tests call `get_settings.cache_clear()` after changing the env."""
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise ConfigError(describe_validation_error(err)) from None
