@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -72,10 +73,20 @@ class Settings(BaseSettings):
     oidc_moderator_group: str = Field("dashboard-moderators", min_length=1)
 
     @field_validator(
-        "authentik_url", "authentik_public_url", "authentik_token", "authentik_enrollment_flow",
-        "authentik_ca_bundle", "matrix_homeserver_url", "matrix_access_token",
-        "matrix_bot_user_id", "matrix_welcome_room_id", "oidc_client_id", "oidc_client_secret",
-        "oidc_server_metadata_url", "oidc_redirect_uri", "oidc_cookie_secret",
+        "authentik_url",
+        "authentik_public_url",
+        "authentik_token",
+        "authentik_enrollment_flow",
+        "authentik_ca_bundle",
+        "matrix_homeserver_url",
+        "matrix_access_token",
+        "matrix_bot_user_id",
+        "matrix_welcome_room_id",
+        "oidc_client_id",
+        "oidc_client_secret",
+        "oidc_server_metadata_url",
+        "oidc_redirect_uri",
+        "oidc_cookie_secret",
         mode="before",
     )
     @classmethod
@@ -86,7 +97,11 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg2:")):
+        # SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3; we ship psycopg2-binary.
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg2://" + value.removeprefix(prefix)
+        if not value.startswith(("sqlite:///", "postgresql+psycopg2://")):
             raise ValueError("must start with sqlite:/// or postgresql://")
         return value
 
@@ -123,8 +138,12 @@ class Settings(BaseSettings):
     @property
     def oidc_missing(self) -> list[str]:
         return _missing(
-            self, "oidc_client_id", "oidc_client_secret", "oidc_server_metadata_url",
-            "oidc_redirect_uri", "oidc_cookie_secret",
+            self,
+            "oidc_client_id",
+            "oidc_client_secret",
+            "oidc_server_metadata_url",
+            "oidc_redirect_uri",
+            "oidc_cookie_secret",
         )
 
     @property
@@ -153,8 +172,12 @@ def describe_validation_error(err: ValidationError) -> str:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process's settings. Tests call `get_settings.cache_clear()` after changing the env."""
+    """The process's settings, from the environment and `.env` (DASHBOARD_ENV_FILE overrides).
+
+    Tests call `get_settings.cache_clear()` after changing the environment.
+    """
+    env_file = os.environ.get("DASHBOARD_ENV_FILE", ".env") or None
     try:
-        return Settings()
+        return Settings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as err:
         raise ConfigError(describe_validation_error(err)) from None

@@ -19,7 +19,9 @@ class InputError(DashboardError):
 class FieldErrors(DashboardError):
     """Several fields rejected at once (by our checks or by a remote service)."""
 
-    def __init__(self, errors: dict[str, list[str]], summary: str = "Some fields are not valid") -> None:
+    def __init__(
+        self, errors: dict[str, list[str]], summary: str = "Some fields are not valid"
+    ) -> None:
         detail = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
         super().__init__(f"{summary}: {detail}" if detail else summary)
         self.errors = errors

@@ -11,7 +11,7 @@ from enum import StrEnum
 class SessionKey(StrEnum):
     # Login state, refreshed from the database on every run by app.main
     ACCOUNT = "account"
-    SESSION_TOKEN = "session_token"
+    SESSION_TOKEN = "session_token"  # noqa: S105 (a key name, not a secret)
     COOKIE_TO_WRITE = "cookie_to_write"
     COOKIE_TO_CLEAR = "cookie_to_clear"
     LOGGED_OUT = "logged_out"

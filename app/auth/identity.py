@@ -1,0 +1,22 @@
+"""Who is logged in: a plain value rebuilt from the database on every page run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Identity:
+    account_id: int
+    username: str
+    display_name: str
+    role: str
+    auth_source: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username

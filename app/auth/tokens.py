@@ -1,0 +1,23 @@
+"""Opaque random tokens: the browser keeps the token, the database only its SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+MAX_TOKEN_LENGTH = 128
+
+
+def new_token() -> str:
+    """256 bits from the OS CSPRNG, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    # A fast hash is right here: the token is 256 random bits, not a guessable password.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def plausible(token: str | None) -> bool:
+    """Cheap shape check before touching the database."""
+    return bool(token) and len(token) <= MAX_TOKEN_LENGTH and token.isascii()  # type: ignore[union-attr]

@@ -1,0 +1,28 @@
+"""The append-only audit trail (database triggers refuse UPDATE and DELETE)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db.models.base import Base, BigId, UTCDateTime, utcnow
+
+OUTCOMES = ("ok", "failed", "partial", "denied")
+
+
+class AuditEvent(Base):
+    """Who did what to whom, when, and how it went."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(150), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str] = mapped_column(String(255), default="", index=True)
+    member: Mapped[str] = mapped_column(String(255), default="", index=True)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

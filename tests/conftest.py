@@ -1,0 +1,5 @@
+"""Fixture plugins shared by the whole suite; each lives in tests/support/ beside its helpers."""
+
+pytest_plugins = [
+    "tests.support.db_fixtures",
+]

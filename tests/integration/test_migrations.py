@@ -1,0 +1,54 @@
+"""Alembic migrations bring an empty database to head on SQLite and PostgreSQL."""
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DatabaseError
+
+from app.db import migrate
+from app.db.engine import get_engine, session_scope
+from app.db.models import Base
+from app.services import audit
+
+EXPECTED_TABLES = {"accounts", "login_sessions", "login_attempts", "setup_tokens", "audit_events"}
+
+
+def assert_at_head_with_every_table(url: str) -> None:
+    assert migrate.current_revision(url) == migrate.head_revision()
+    assert migrate.is_up_to_date(url)
+    tables = set(inspect(get_engine(url)).get_table_names())
+    assert EXPECTED_TABLES <= tables
+    assert set(Base.metadata.tables) <= tables  # every model has its table
+
+
+def assert_audit_is_append_only(url: str) -> None:
+    audit.record(actor="tester", action="test.append", target="x")
+    for statement in ("UPDATE audit_events SET outcome = 'failed'", "DELETE FROM audit_events"):
+        with pytest.raises(DatabaseError, match="append-only"), session_scope(url) as s:
+            s.execute(text(statement))
+    with session_scope(url) as s:
+        assert s.execute(text("SELECT outcome FROM audit_events")).scalars().all() == ["ok"]
+
+
+def test_sqlite_empty_database_upgrades_to_head(isolated_settings, tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert migrate.current_revision(url) is None
+    migrate.upgrade(url)
+    assert_at_head_with_every_table(url)
+    migrate.upgrade(url)  # a second run is a no-op
+    assert_at_head_with_every_table(url)
+
+
+def test_sqlite_audit_rows_cannot_be_changed(db):
+    assert_audit_is_append_only(db)
+
+
+@pytest.mark.postgres
+def test_postgres_empty_database_upgrades_to_head(postgres_url):
+    assert migrate.current_revision(postgres_url) is None
+    migrate.upgrade(postgres_url)
+    assert_at_head_with_every_table(postgres_url)
+
+
+@pytest.mark.postgres
+def test_postgres_audit_rows_cannot_be_changed(pg_db):
+    assert_audit_is_append_only(pg_db)
