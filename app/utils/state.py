@@ -18,10 +18,23 @@ class SessionKey(StrEnum):
     LOGIN_ERROR = "login_error"
     SETUP_ERROR = "setup_error"
 
+    # Login and first-run setup forms
+    LOGIN_USERNAME = "login_username"
+    LOGIN_PASSWORD = "login_password"  # noqa: S105 (a key name)
+    SETUP_TOKEN = "setup_token"  # noqa: S105
+    SETUP_USERNAME = "setup_username"
+    SETUP_DISPLAY_NAME = "setup_display_name"
+    SETUP_PASSWORD = "setup_password"  # noqa: S105
+    SETUP_CONFIRM = "setup_confirm"
+
     # Accounts page
     ACCOUNTS_NOTICE = "accounts_notice"
-    ACCOUNTS_PAGE = "accounts_page"
+    ACCOUNTS_ERROR = "accounts_error"
+    ACCOUNTS_SELECTED = "accounts_selected"
 
     # Audit log page
+    AUDIT_FILTER = "audit_filter"
     AUDIT_PAGE = "audit_page"
-    AUDIT_CSV = "audit_csv"
+
+    # Home page
+    HOME_STATUS_REFRESH = "home_status_refresh"

@@ -1,0 +1,87 @@
+"""Operator commands: migrate, create-admin, setup-token (`python -m app --help`)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+
+from app.auth.setup import issue_setup_token
+from app.db import migrate
+from app.services import accounts
+from app.utils.config import ConfigError, get_settings
+from app.utils.errors import DashboardError
+from app.utils.logging_setup import configure_logging
+
+CLI_ACTOR = "cli"
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    migrate.upgrade()
+    print(f"Database is at revision {migrate.current_revision()} (head).")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password (at least 12 characters): ")
+    if first != getpass.getpass("Repeat password: "):
+        raise DashboardError("The passwords do not match.")
+    return first
+
+
+def _create_admin(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+    created = accounts.create_account(
+        actor=CLI_ACTOR,
+        username=args.username,
+        password=password,
+        role="admin",
+        display_name=args.display_name,
+    )
+    print(f"Created admin account '{created.username}'.")
+    return 0
+
+
+def _setup_token(_args: argparse.Namespace) -> int:
+    token = issue_setup_token()
+    if token is None:
+        print("An admin account exists already; no setup token is needed.")
+        return 1
+    print(f"First-run setup token (valid 24 h, single use): {token}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
+    admin = sub.add_parser("create-admin", help="create an admin account from the shell")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--display-name", default="")
+    admin.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
+    sub.add_parser("setup-token", help="print a new first-run setup token (while no admin exists)")
+    return parser
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "migrate": _migrate,
+    "create-admin": _create_admin,
+    "setup-token": _setup_token,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        configure_logging(get_settings().log_level)
+        return COMMANDS[args.command](args)
+    except (ConfigError, DashboardError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,61 @@
+"""The app shell: page config, session restore from the database, role-based navigation."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from app import navigation
+from app.auth import web_session
+from app.auth.setup import announce_setup_token, needs_setup
+from app.db.migrate import is_up_to_date
+from app.utils.config import ConfigError, get_settings
+from app.utils.logging_setup import configure_logging
+
+logger = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner=False)
+def _boot() -> bool:
+    """Once per process, when the database is ready: log set-up, first-run token."""
+    configure_logging(get_settings().log_level)
+    if not is_up_to_date():
+        # Raising keeps this uncached, so the next run checks again after `migrate`.
+        raise RuntimeError("schema not at head")
+    announce_setup_token()
+    return True
+
+
+def _stop_with(message: str) -> None:
+    st.error(message)
+    st.stop()
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="Community Dashboard", page_icon=":material/diversity_3:", layout="wide"
+    )
+    try:
+        get_settings()
+    except ConfigError as err:
+        _stop_with(f"{err}. Fix the environment or `.env`, then restart the dashboard.")
+    try:
+        _boot()
+    except RuntimeError:
+        _stop_with("The database schema is not up to date: run `python -m app migrate`.")
+    except Exception as err:
+        logger.exception("database check failed")
+        _stop_with(f"The database is not reachable ({type(err).__name__}). Check DATABASE_URL.")
+
+    identity = web_session.current_identity()
+    web_session.sync_cookie()
+    pages = navigation.pages_for(identity, needs_setup=identity is None and needs_setup())
+    current = st.navigation(pages, position="sidebar" if identity else "hidden")
+    if identity is not None:
+        with st.sidebar:
+            st.caption(f"Signed in as **{identity.label}** ({identity.role})")
+            st.button(
+                "Log out", icon=":material/logout:", on_click=web_session.end, key="sidebar_logout"
+            )
+    current.run()

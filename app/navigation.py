@@ -1,0 +1,56 @@
+"""Which pages exist for whom: the page list is built per role on every run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from app.auth.identity import Identity
+
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
+BOTH = ("admin", "moderator")
+ADMIN = ("admin",)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str
+    title: str
+    icon: str
+    url_path: str
+    roles: tuple[str, ...]
+    section: str
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("home.py", "Home", ":material/home:", "home", BOTH, "Overview"),
+    PageSpec("accounts.py", "Accounts", ":material/manage_accounts:", "accounts", ADMIN, "Admin"),
+    PageSpec("audit_log.py", "Audit log", ":material/history:", "audit", ADMIN, "Admin"),
+)
+
+
+def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
+    return st.Page(
+        PAGES_DIR / spec.file,
+        title=spec.title,
+        icon=spec.icon,
+        url_path=spec.url_path,
+        default=default,
+    )
+
+
+def pages_for(identity: Identity | None, *, needs_setup: bool) -> dict[str, list[st.Page]]:
+    """Logged out: only the login (or first-run setup) page. Logged in: the role's pages."""
+    if identity is None:
+        if needs_setup:
+            spec = PageSpec("setup.py", "First-run setup", ":material/key:", "setup", (), "")
+        else:
+            spec = PageSpec("login.py", "Log in", ":material/login:", "login", (), "")
+        return {"": [_page(spec, default=True)]}
+    sections: dict[str, list[st.Page]] = {}
+    for spec in PAGES:
+        if identity.role in spec.roles:
+            sections.setdefault(spec.section, []).append(_page(spec, default=not sections))
+    return sections

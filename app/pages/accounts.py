@@ -1,0 +1,191 @@
+"""Accounts (admin): dashboard logins — create, deactivate, reset password, role, sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from app.auth.guard import require_role
+from app.db.models import ROLES
+from app.services import accounts
+from app.ui.feedback import show_error, show_notice
+from app.utils.errors import DashboardError, InputError
+from app.utils.state import SessionKey
+
+NEW = "accounts_new_"  # prefix of the create form's widget keys
+RESET = "accounts_reset_"
+
+
+def _run(action: Callable[[], str]) -> None:
+    """Run a service call from a callback; keep its notice or error for this rerun."""
+    st.session_state.pop(SessionKey.ACCOUNTS_ERROR, None)
+    st.session_state.pop(SessionKey.ACCOUNTS_NOTICE, None)
+    try:
+        st.session_state[SessionKey.ACCOUNTS_NOTICE] = action()
+    except DashboardError as err:
+        st.session_state[SessionKey.ACCOUNTS_ERROR] = err
+
+
+def _create(actor: str) -> None:
+    state = st.session_state
+
+    def action() -> str:
+        password, confirm = state[f"{NEW}password"], state[f"{NEW}confirm"]
+        state[f"{NEW}password"] = state[f"{NEW}confirm"] = ""
+        if password != confirm:
+            raise InputError("Confirm password", "does not match the password")
+        created = accounts.create_account(
+            actor=actor,
+            username=state[f"{NEW}username"],
+            password=password,
+            role=state[f"{NEW}role"],
+            display_name=state[f"{NEW}display"],
+        )
+        state[f"{NEW}username"] = state[f"{NEW}display"] = ""
+        return f"Created {created.role} account '{created.username}'."
+
+    _run(action)
+
+
+def _reset(actor: str, account: accounts.AccountView) -> None:
+    state = st.session_state
+
+    def action() -> str:
+        password, confirm = state[f"{RESET}password"], state[f"{RESET}confirm"]
+        state[f"{RESET}password"] = state[f"{RESET}confirm"] = ""
+        if password != confirm:
+            raise InputError("Confirm new password", "does not match the new password")
+        accounts.reset_password(actor=actor, account_id=account.id, new_password=password)
+        return f"New password set for '{account.username}'; their sessions were ended."
+
+    _run(action)
+
+
+def _table(rows: list[accounts.AccountView]) -> None:
+    frame = pd.DataFrame(
+        [
+            {
+                "Username": a.username,
+                "Name": a.display_name,
+                "Role": a.role,
+                "Active": a.is_active,
+                "Login": "SSO" if a.auth_source == "oidc" else "password",
+                "Last login": a.last_login_at,
+                "Live sessions": a.live_sessions,
+                "Created": a.created_at,
+            }
+            for a in rows
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def _create_form(actor: str) -> None:
+    with st.form("accounts_create", border=True):
+        st.markdown("**Create an account**")
+        left, right = st.columns(2)
+        left.text_input(
+            "Username", key=f"{NEW}username", help="Lowercase letters, digits, . _ @ + -"
+        )
+        right.text_input("Display name", key=f"{NEW}display")
+        st.selectbox("Role", ROLES, index=1, key=f"{NEW}role")
+        left, right = st.columns(2)
+        left.text_input(
+            "Password",
+            type="password",
+            key=f"{NEW}password",
+            help="At least 12 characters.",
+            autocomplete="new-password",
+        )
+        right.text_input(
+            "Confirm password", type="password", key=f"{NEW}confirm", autocomplete="new-password"
+        )
+        st.form_submit_button("Create account", type="primary", on_click=_create, args=(actor,))
+
+
+def _manage(actor: str, rows: list[accounts.AccountView]) -> None:
+    st.markdown("**Change an account**")
+    by_name = {a.username: a for a in rows}
+    name = st.selectbox("Account", list(by_name), key=SessionKey.ACCOUNTS_SELECTED)
+    if name is None:
+        return
+    account = by_name[name]
+    cols = st.columns(3)
+    if account.is_active:
+        cols[0].button(
+            "Deactivate",
+            key="accounts_deactivate",
+            on_click=_run,
+            args=(lambda: _set_active(actor, account, False),),
+        )
+    else:
+        cols[0].button(
+            "Activate",
+            key="accounts_activate",
+            on_click=_run,
+            args=(lambda: _set_active(actor, account, True),),
+        )
+    other_role = "moderator" if account.role == "admin" else "admin"
+    cols[1].button(
+        f"Make {other_role}",
+        key="accounts_role",
+        on_click=_run,
+        args=(lambda: _set_role(actor, account, other_role),),
+    )
+    cols[2].button(
+        f"End sessions ({account.live_sessions})",
+        key="accounts_revoke",
+        on_click=_run,
+        args=(lambda: _revoke(actor, account),),
+    )
+    if account.auth_source == "local":
+        with st.form("accounts_reset"):
+            st.markdown(f"Reset the password of **{account.username}**")
+            left, right = st.columns(2)
+            left.text_input(
+                "New password", type="password", key=f"{RESET}password", autocomplete="new-password"
+            )
+            right.text_input(
+                "Confirm new password",
+                type="password",
+                key=f"{RESET}confirm",
+                autocomplete="new-password",
+            )
+            st.form_submit_button("Set new password", on_click=_reset, args=(actor, account))
+
+
+def _set_active(actor: str, account: accounts.AccountView, active: bool) -> str:
+    accounts.set_active(actor=actor, account_id=account.id, active=active)
+    return f"'{account.username}' is now {'active' if active else 'deactivated'}."
+
+
+def _set_role(actor: str, account: accounts.AccountView, role: str) -> str:
+    accounts.set_role(actor=actor, account_id=account.id, role=role)
+    return f"'{account.username}' is now {role}."
+
+
+def _revoke(actor: str, account: accounts.AccountView) -> str:
+    ended = accounts.revoke_sessions(actor=actor, account_id=account.id)
+    return f"Ended {ended} session(s) of '{account.username}'."
+
+
+def render() -> None:
+    identity = require_role("admin")
+    st.title("Accounts")
+    st.caption("People who can log into this dashboard, and their roles.")
+    if error := st.session_state.get(SessionKey.ACCOUNTS_ERROR):
+        show_error(error)
+    show_notice(st.session_state.get(SessionKey.ACCOUNTS_NOTICE))
+    rows = accounts.list_accounts()
+    _table(rows)
+    left, right = st.columns(2)
+    with left:
+        _create_form(identity.username)
+    with right, st.container(border=True):
+        _manage(identity.username, rows)
+
+
+if __name__ == "__main__":
+    render()

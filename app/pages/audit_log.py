@@ -1,0 +1,86 @@
+"""Audit log (admin): who did what, filterable, paginated, exportable as CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from app.auth.guard import require_role
+from app.db.models import OUTCOMES
+from app.services import audit
+from app.utils.state import SessionKey
+
+PAGE_SIZE = 50
+ANY = ""
+
+
+def _filters() -> audit.AuditFilter:
+    known = audit.known_values()
+    with st.form("audit_filters"):
+        cols = st.columns(4)
+        actor = cols[0].selectbox("Actor", [ANY, *known["actor"]], format_func=lambda v: v or "Any")
+        action = cols[1].selectbox(
+            "Action", [ANY, *known["action"]], format_func=lambda v: v or "Any"
+        )
+        outcome = cols[2].selectbox("Outcome", [ANY, *OUTCOMES], format_func=lambda v: v or "Any")
+        member = cols[3].text_input("Member or target", help="Part of a username or Matrix ID")
+        cols = st.columns(4)
+        since: date | None = cols[0].date_input("From", value=None)
+        until: date | None = cols[1].date_input("To (inclusive)", value=None)
+        applied = st.form_submit_button("Apply filters")
+    flt = audit.AuditFilter(
+        actor=actor, action=action, outcome=outcome, member=member, since=since, until=until
+    )
+    if applied or SessionKey.AUDIT_FILTER not in st.session_state:
+        st.session_state[SessionKey.AUDIT_FILTER] = flt
+        st.session_state[SessionKey.AUDIT_PAGE] = 1
+    return st.session_state[SessionKey.AUDIT_FILTER]
+
+
+def render() -> None:
+    require_role("admin")
+    st.title("Audit log")
+    flt = _filters()
+    if flt.since and flt.until and flt.since > flt.until:
+        st.error("**From** must not be after **To**.")
+        return
+    page_number = st.session_state.get(SessionKey.AUDIT_PAGE, 1)
+    result = audit.search(flt, page=page_number, page_size=PAGE_SIZE)
+    top = st.columns([3, 1, 1])
+    top[0].markdown(f"**{result.total}** matching events, page {result.page} of {result.pages}")
+    top[1].number_input(
+        "Page",
+        min_value=1,
+        max_value=result.pages,
+        key=SessionKey.AUDIT_PAGE,
+        label_visibility="collapsed",
+    )
+    top[2].download_button(
+        "Export CSV",
+        data=lambda: audit.export_csv(flt),
+        file_name="audit-log.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+    frame = pd.DataFrame(
+        [
+            {
+                "Time (UTC)": r.occurred_at.strftime("%Y-%m-%d %H:%M:%S"),
+                "Actor": r.actor,
+                "Action": r.action,
+                "Target": r.target,
+                "Member": r.member,
+                "Outcome": r.outcome,
+                "Details": ", ".join(f"{k}={v}" for k, v in r.details.items()),
+            }
+            for r in result.rows
+        ],
+        columns=["Time (UTC)", "Actor", "Action", "Target", "Member", "Outcome", "Details"],
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,38 @@
+"""Home: is everything connected? Database, Authentik and Matrix, stated plainly."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.auth.guard import require_role
+from app.services import status
+
+_BADGE = {
+    status.OK: (":material/check_circle:", "green", "connected"),
+    status.NOT_CONFIGURED: (":material/radio_button_unchecked:", "gray", "not configured"),
+    status.ERROR: (":material/error:", "red", "error"),
+}
+
+
+@st.cache_data(ttl=30, show_spinner="Checking connections…")
+def _statuses() -> list[status.ComponentStatus]:
+    return status.check_all()
+
+
+def render() -> None:
+    identity = require_role("admin", "moderator")
+    st.title("Community Dashboard")
+    st.write(f"Hello, {identity.label}.")
+    head = st.columns([4, 1])
+    head[0].subheader("Connections")
+    if head[1].button("Check again", icon=":material/refresh:"):
+        _statuses.clear()
+    for component in _statuses():
+        icon, color, word = _BADGE[component.state]
+        with st.container(border=True):
+            st.markdown(f"{icon} **{component.name}**: :{color}[{word}]")
+            st.caption(component.detail)
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,70 @@
+"""First-run setup: the token from the server log creates the first admin account."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.auth import web_session
+from app.auth.setup import complete_setup
+from app.ui.feedback import show_error
+from app.utils.errors import DashboardError, InputError
+from app.utils.state import SessionKey
+
+_FIELDS = (
+    SessionKey.SETUP_TOKEN,
+    SessionKey.SETUP_USERNAME,
+    SessionKey.SETUP_DISPLAY_NAME,
+    SessionKey.SETUP_PASSWORD,
+    SessionKey.SETUP_CONFIRM,
+)
+
+
+def _submit() -> None:
+    state = st.session_state
+    token, username, display, password, confirm = (state.get(k, "") for k in _FIELDS)
+    state[SessionKey.SETUP_PASSWORD] = state[SessionKey.SETUP_CONFIRM] = ""
+    try:
+        if password != confirm:
+            raise InputError("Confirm password", "does not match the password")
+        session_token, identity = complete_setup(
+            token=token, username=username, password=password, display_name=display
+        )
+    except DashboardError as err:
+        state[SessionKey.SETUP_ERROR] = err
+        return
+    state.pop(SessionKey.SETUP_ERROR, None)
+    state[SessionKey.SETUP_TOKEN] = ""
+    web_session.begin(session_token, identity)
+
+
+def render() -> None:
+    st.title("Welcome to Community Dashboard")
+    st.write(
+        "No admin account exists yet. The server printed a one-time **setup token** to its "
+        "log when it started (look for `First-run setup token`). Enter it to create the first "
+        "admin. From a shell, `python -m app create-admin` does the same."
+    )
+    with st.form("setup_form"):
+        st.text_input("Setup token", type="password", key=SessionKey.SETUP_TOKEN)
+        st.text_input("Username", key=SessionKey.SETUP_USERNAME, autocomplete="username")
+        st.text_input("Display name (optional)", key=SessionKey.SETUP_DISPLAY_NAME)
+        st.text_input(
+            "Password",
+            type="password",
+            key=SessionKey.SETUP_PASSWORD,
+            help="At least 12 characters.",
+            autocomplete="new-password",
+        )
+        st.text_input(
+            "Confirm password",
+            type="password",
+            key=SessionKey.SETUP_CONFIRM,
+            autocomplete="new-password",
+        )
+        st.form_submit_button("Create admin account", type="primary", on_click=_submit)
+    if error := st.session_state.get(SessionKey.SETUP_ERROR):
+        show_error(error)
+
+
+if __name__ == "__main__":
+    render()

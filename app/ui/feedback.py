@@ -1,0 +1,33 @@
+"""How pages show errors and notices: one look everywhere, field names first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from app.utils.errors import DashboardError, FieldErrors, InputError
+
+
+def show_error(err: Exception) -> None:
+    """Show an error a person can act on; never a stack trace."""
+    if isinstance(err, InputError):
+        st.error(f"**{err.field}**: {err.message}", icon=":material/error:")
+    elif isinstance(err, FieldErrors):
+        lines = "\n".join(f"- **{field}**: {' '.join(msgs)}" for field, msgs in err.errors.items())
+        st.error(f"{err.summary}:\n{lines}", icon=":material/error:")
+    elif isinstance(err, DashboardError):
+        st.error(str(err), icon=":material/error:")
+    else:
+        st.error(f"Unexpected error ({type(err).__name__}); see the server log.")
+
+
+def field_error(errors: Mapping[str, list[str]] | None, field: str) -> None:
+    """Show the messages for one field right under its widget, if there are any."""
+    if errors and (messages := errors.get(field)):
+        st.caption(f":red[{' '.join(messages)}]")
+
+
+def show_notice(message: str | None) -> None:
+    if message:
+        st.success(message, icon=":material/check_circle:")
