@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.auth.sessions import validate_session
 from app.auth.setup import issue_setup_token
 from app.utils.state import SessionKey
 from tests.ui.conftest import PASSWORD, log_in, new_app
@@ -74,6 +75,4 @@ def test_logout_returns_to_the_login_page_and_revokes(admin_app):
     admin_app.sidebar.button(key="sidebar_logout").click()
     admin_app.run()
     assert admin_app.subheader[0].value == "Log in"
-    from app.auth.sessions import validate_session
-
     assert validate_session(token) is None
