@@ -1,16 +1,17 @@
-"""Operator commands: migrate, create-admin, setup-token (`python -m app --help`)."""
+"""Operator commands: serve, migrate, create-admin, setup-token (`python -m app --help`)."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from app.auth.setup import issue_setup_token
 from app.db import migrate
 from app.services import accounts
-from app.utils.config import ConfigError, get_settings
+from app.utils.config import PROJECT_ROOT, ConfigError, get_settings
 from app.utils.errors import DashboardError
 from app.utils.logging_setup import configure_logging
 
@@ -21,6 +22,18 @@ def _migrate(_args: argparse.Namespace) -> int:
     migrate.upgrade()
     print(f"Database is at revision {migrate.current_revision()} (head).")
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Migrate, then replace this process with the Streamlit server (signals reach it)."""
+    _migrate(args)
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py"),
+        "--server.address", args.address, "--server.port", str(args.port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    os.chdir(PROJECT_ROOT)
+    os.execv(sys.executable, command)  # noqa: S606 (fixed argv, no shell)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -57,6 +70,9 @@ def _setup_token(_args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, then start the dashboard (Streamlit)")
+    serve.add_argument("--address", default="127.0.0.1", help="interface to listen on")
+    serve.add_argument("--port", type=int, default=8501)
     sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
     admin = sub.add_parser("create-admin", help="create an admin account from the shell")
     admin.add_argument("--username", required=True)
@@ -71,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "serve": _serve,
     "migrate": _migrate,
     "create-admin": _create_admin,
     "setup-token": _setup_token,

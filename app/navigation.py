@@ -30,6 +30,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("audit_log.py", "Audit log", ":material/history:", "audit", ADMIN, "Admin"),
 )
 
+LOGIN = PageSpec("login.py", "Log in", ":material/login:", "login", (), "")
+SETUP = PageSpec("setup.py", "First-run setup", ":material/key:", "setup", (), "")
+
 
 def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
     return st.Page(
@@ -42,13 +45,13 @@ def _page(spec: PageSpec, *, default: bool = False) -> st.Page:
 
 
 def pages_for(identity: Identity | None, *, needs_setup: bool) -> dict[str, list[st.Page]]:
-    """Logged out: only the login (or first-run setup) page. Logged in: the role's pages."""
+    """Logged out: the login (or first-run setup) page, also answering at every page's URL so
+    a deep link shows the login form and, once logged in, the page asked for. Logged in: the
+    role's pages."""
     if identity is None:
-        if needs_setup:
-            spec = PageSpec("setup.py", "First-run setup", ":material/key:", "setup", (), "")
-        else:
-            spec = PageSpec("login.py", "Log in", ":material/login:", "login", (), "")
-        return {"": [_page(spec, default=True)]}
+        gate = SETUP if needs_setup else LOGIN
+        stand_ins = [PageSpec(gate.file, gate.title, gate.icon, p.url_path, (), "") for p in PAGES]
+        return {"": [_page(gate, default=True), *(_page(spec) for spec in stand_ins)]}
     sections: dict[str, list[st.Page]] = {}
     for spec in PAGES:
         if identity.role in spec.roles:

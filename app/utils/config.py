@@ -26,7 +26,11 @@ class Settings(BaseSettings):
     """One place for configuration. Field names are the environment variable names, upper-cased."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,  # `VAR=` in .env means "not set", not "the empty string"
     )
 
     # Core
@@ -71,28 +75,6 @@ class Settings(BaseSettings):
     oidc_cookie_secret: SecretStr | None = None
     oidc_admin_group: str = Field("dashboard-admins", min_length=1)
     oidc_moderator_group: str = Field("dashboard-moderators", min_length=1)
-
-    @field_validator(
-        "authentik_url",
-        "authentik_public_url",
-        "authentik_token",
-        "authentik_enrollment_flow",
-        "authentik_ca_bundle",
-        "matrix_homeserver_url",
-        "matrix_access_token",
-        "matrix_bot_user_id",
-        "matrix_welcome_room_id",
-        "oidc_client_id",
-        "oidc_client_secret",
-        "oidc_server_metadata_url",
-        "oidc_redirect_uri",
-        "oidc_cookie_secret",
-        mode="before",
-    )
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        """`VAR=` in .env means "not set", not "set to the empty string"."""
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("database_url")
     @classmethod

@@ -1,0 +1,126 @@
+"""Browser tests: Debian's Chromium driven by Playwright against `streamlit run`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.db import migrate
+from app.services.accounts import create_account
+from app.utils.config import get_settings
+from tests.support.streamlit_server import StreamlitServer, server_env
+
+PASSWORD = "a long enough password"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Counts script-state changes so a test can wait for a rerun to finish (see testing notes).
+SCRIPT_STATE_OBSERVER = """
+window.__runs = 0;
+new MutationObserver(() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app) return;
+  const state = app.getAttribute('data-test-script-state');
+  if (state !== window.__lastState) { window.__lastState = state; window.__runs += 1;
+    window.__changedAt = Date.now(); }
+}).observe(document, {subtree: true, attributes: true, childList: true});
+"""
+
+
+def chromium_path() -> str | None:
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("REQUIRE_BROWSER", "") not in ("", "0", "false"):
+            pytest.fail(
+                "REQUIRE_BROWSER is set but no Chromium was found (apt-get install chromium)"
+            )
+        pytest.skip("no Chromium found: install Debian's chromium or set CHROMIUM_PATH")
+    return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def page(page: Page) -> Page:
+    page.add_init_script(SCRIPT_STATE_OBSERVER)
+    page.set_default_timeout(15_000)
+    return page
+
+
+def settle(page: Page, quiet_ms: int = 400, timeout_ms: int = 20_000) -> None:
+    """Wait until the app is connected, not running, and has been quiet for `quiet_ms`."""
+    page.wait_for_function(
+        """(quiet) => {
+          const app = document.querySelector('[data-testid=stApp]');
+          return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+            && app.getAttribute('data-test-script-state') === 'notRunning'
+            && Date.now() - (window.__changedAt || 0) > quiet;
+        }""",
+        arg=quiet_ms,
+        timeout=timeout_ms,
+    )
+
+
+def goto(page: Page, url: str) -> None:
+    page.goto(url)
+    settle(page)
+
+
+def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+    settle(page)
+
+
+def expect_login_page(page: Page) -> None:
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_have_count(0)
+
+
+@pytest.fixture
+def e2e_db(isolated_settings) -> str:
+    """A migrated SQLite file shared by the test process and the server process."""
+    url = get_settings().database_url
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture
+def start_server(e2e_db, tmp_path) -> Iterator[Callable[..., StreamlitServer]]:
+    servers: list[StreamlitServer] = []
+
+    def start(**extra_env: str) -> StreamlitServer:
+        log = tmp_path / f"streamlit-{len(servers)}.log"
+        server = StreamlitServer(env=server_env(e2e_db, **extra_env), log_path=log)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def accounts_ready(e2e_db) -> None:
+    create_account(actor="test", username="admin", password=PASSWORD, role="admin")
+    create_account(actor="test", username="mod", password=PASSWORD, role="moderator")

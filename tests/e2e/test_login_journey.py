@@ -1,0 +1,126 @@
+"""Real browser: setup, login, deep-link reloads, logout, and what can never log you in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.auth.login import log_in as service_log_in
+from app.auth.sessions import create_session, revoke_session
+from app.db.models import utcnow
+from app.navigation import PAGES
+from app.services.accounts import list_accounts
+from tests.e2e.conftest import PASSWORD, expect_login_page, goto, log_in, settle
+
+pytestmark = pytest.mark.browser
+
+
+def set_cookie(page: Page, base_url: str, value: str) -> None:
+    page.context.add_cookies([{"name": "cd_session", "value": value, "url": base_url}])
+
+
+def test_setup_login_deep_reload_logout(page: Page, start_server):
+    server = start_server()
+    goto(page, server.url)
+    expect(page.get_by_role("heading", name="Welcome to Community Dashboard")).to_be_visible()
+    page.get_by_role("textbox", name="Setup token").fill(server.setup_token())
+    page.get_by_role("textbox", name="Username").fill("founder")
+    page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
+    page.get_by_role("textbox", name="Confirm password").fill(PASSWORD)
+    page.get_by_role("button", name="Create admin account").click()
+    settle(page)
+    expect(page.get_by_text("Signed in as founder (admin)")).to_be_visible()
+    assert [a.username for a in list_accounts()] == ["founder"]
+
+    # A logout lands on the login page; logging in again works and sets the cookie.
+    page.get_by_role("button", name="Log out").click()
+    settle(page)
+    expect_login_page(page)
+    log_in(page, "founder")
+    expect(page.get_by_text("Signed in as founder (admin)")).to_be_visible()
+    assert any(c["name"] == "cd_session" for c in page.context.cookies())
+
+    # Deep page, reload: still logged in, still on that page.
+    goto(page, f"{server.url}/audit")
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    page.reload()
+    settle(page)
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    assert page.url.endswith("/audit")
+
+    page.get_by_role("button", name="Log out").click()
+    settle(page)
+    expect_login_page(page)
+    page.reload()
+    settle(page)
+    expect_login_page(page)
+    # Logging in from a deep link opens the page that was asked for.
+    assert page.url.endswith("/audit")
+    log_in(page, "founder")
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+
+
+def test_fresh_server_first_request_to_every_page_url_shows_login(
+    browser, start_server, accounts_ready
+):
+    for spec in PAGES:
+        server = start_server()  # a fresh server for each URL: its very first request
+        context = browser.new_context()
+        page = context.new_page()
+        goto(page, f"{server.url}/{spec.url_path}")
+        expect_login_page(page)
+        expect(page.get_by_role("heading", name=spec.title, exact=True)).to_have_count(0)
+        context.close()
+        server.stop()
+
+
+def test_forged_tampered_expired_and_revoked_cookies_get_the_login_page(
+    browser, start_server, accounts_ready
+):
+    server = start_server()
+    admin_id = next(a.id for a in list_accounts() if a.username == "admin")
+    live, _ = service_log_in("admin", PASSWORD)
+    expired = create_session(admin_id, now=utcnow() - timedelta(days=3))
+    revoked = create_session(admin_id)
+    revoke_session(revoked)
+    tampered = live[:-2] + ("AA" if not live.endswith("AA") else "BB")
+    cases = {
+        "forged": "forged-token-value-that-was-never-issued",
+        "json": '{"username": "admin", "is_admin": true}',
+        "tampered": tampered,
+        "expired": expired,
+        "revoked": revoked,
+    }
+    for name, value in cases.items():
+        context = browser.new_context()
+        page = context.new_page()
+        set_cookie(page, server.url, value)
+        goto(page, f"{server.url}/accounts")
+        expect_login_page(page)
+        assert page.context.cookies()[0]["value"] == value, name  # it was sent, and refused
+        context.close()
+    # The untouched live token does log in: the cases above failed for their own reason.
+    context = browser.new_context()
+    page = context.new_page()
+    set_cookie(page, server.url, live)
+    goto(page, f"{server.url}/accounts")
+    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
+    context.close()
+
+
+def test_no_query_parameter_changes_who_you_are(browser, start_server, accounts_ready):
+    server = start_server()
+    context = browser.new_context()
+    page = context.new_page()
+    forged_query = "?auth_success=true&username=admin&admin=true&role=admin&token=x"
+    goto(page, f"{server.url}/accounts{forged_query}")
+    expect_login_page(page)
+    log_in(page, "mod")
+    expect(page.get_by_text("Signed in as mod (moderator)")).to_be_visible()
+    goto(page, f"{server.url}/accounts{forged_query}")
+    expect(page.get_by_text("Signed in as mod (moderator)")).to_be_visible()
+    expect(page.get_by_role("heading", name="Accounts")).to_have_count(0)
+    expect(page.get_by_role("link", name="Accounts")).to_have_count(0)
+    context.close()
