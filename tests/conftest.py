@@ -1,5 +1,6 @@
 """Fixture plugins shared by the whole suite; each lives in tests/support/ beside its helpers."""
 
 pytest_plugins = [
+    "tests.support.authentik_fixtures",
     "tests.support.db_fixtures",
 ]
