@@ -3,4 +3,5 @@
 pytest_plugins = [
     "tests.support.authentik_fixtures",
     "tests.support.db_fixtures",
+    "tests.support.synapse_fixtures",
 ]
