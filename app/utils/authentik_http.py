@@ -127,9 +127,7 @@ class AuthentikHTTP:
                     raise self._unreachable(err, where) from None
                 self._sleep(attempt, None)
                 continue
-            except httpx.TimeoutException as err:
-                raise self._unreachable(err, where) from None
-            except httpx.TransportError as err:
+            except httpx.TransportError as err:  # read timeouts, dropped connections: no retry
                 raise self._unreachable(err, where) from None
             logger.debug("Authentik %s -> %d", where, response.status_code)
             if response.status_code in RETRY_STATUSES and not last:
@@ -200,7 +198,12 @@ class AuthentikHTTP:
         detail = body.get("detail") if isinstance(body, dict) else None
         detail = detail if isinstance(detail, str) else None
         if status == 400:
-            return AuthentikValidationError(field_errors(body if body is not None else ""))
+            errors = {k: v for k, v in field_errors(body).items() if v}
+            if not errors:
+                errors = {
+                    "non_field_errors": [f"Authentik answered 400 to {where} without details"]
+                }
+            return AuthentikValidationError(errors)
         if status in (401, 403):
             if detail and "permission" in detail.lower():
                 return AuthentikPermissionDenied(

@@ -88,6 +88,44 @@ def test_401_is_also_a_rejected_token() -> None:
         client.check_token()
 
 
+def test_health_when_authentik_is_down_says_unreachable(
+    authentik_client: AuthentikClient, authentik_fake: AuthentikFake
+) -> None:
+    authentik_fake.fail_next("GET", "/root/config/", error=httpx.ConnectError, times=3)
+    health = authentik_client.health()
+    assert (health.reachable, health.token_valid, health.ok) == (False, None, False)
+    assert f"Authentik at {FAKE_BASE_URL} could not be reached" in health.message
+    assert authentik_fake.count("GET", "/core/users/me/") == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (
+            b'{"non_field_errors": "No recovery flow set."}',
+            {"non_field_errors": ["No recovery flow set."]},
+        ),
+        (b'{"detail": "JSON parse error"}', {"non_field_errors": ["JSON parse error"]}),
+        (
+            b'{"grant_types": {"0": ["not a choice"]}, "code": "invalid"}',
+            {"grant_types.0": ["not a choice"]},
+        ),
+        (
+            b"",
+            {"non_field_errors": ["Authentik answered 400 to GET /core/users/1/ without details"]},
+        ),
+    ],
+)
+def test_every_shape_of_400_becomes_field_messages(
+    body: bytes, errors: dict[str, list[str]]
+) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(400, content=body))
+    client = AuthentikClient(FAKE_BASE_URL, "t", transport=transport)
+    with pytest.raises(AuthentikValidationError) as caught:
+        client.get_user(1)
+    assert caught.value.errors == errors
+
+
 # -- users ------------------------------------------------------------------------------------
 
 
