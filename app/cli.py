@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from app.auth.setup import issue_setup_token
+from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setup_token
 from app.db import migrate
 from app.services import accounts
 from app.utils.config import PROJECT_ROOT, ConfigError, get_settings
@@ -27,6 +27,8 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     """Migrate, then replace this process with the Streamlit server (signals reach it)."""
     _migrate(args)
+    announce_setup_token()  # at start-up, before anyone opens the page
+    os.environ[SETUP_ANNOUNCED_ENV] = "1"
     command = [
         sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py"),
         "--server.address", args.address, "--server.port", str(args.port),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import streamlit as st
 
 from app import navigation
 from app.auth import web_session
-from app.auth.setup import announce_setup_token, needs_setup
+from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, needs_setup
 from app.db.migrate import is_up_to_date
 from app.utils.config import ConfigError, get_settings
 from app.utils.logging_setup import configure_logging
@@ -23,7 +24,8 @@ def _boot() -> bool:
     if not is_up_to_date():
         # Raising keeps this uncached, so the next run checks again after `migrate`.
         raise RuntimeError("schema not at head")
-    announce_setup_token()
+    if not os.environ.get(SETUP_ANNOUNCED_ENV):
+        announce_setup_token()
     return True
 
 

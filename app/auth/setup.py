@@ -20,6 +20,8 @@ from app.utils.errors import InputError
 logger = logging.getLogger(__name__)
 
 TOKEN_VALID_FOR = timedelta(hours=24)
+# Set by `python -m app serve`, which announces a token itself before starting Streamlit.
+SETUP_ANNOUNCED_ENV = "DASHBOARD_SETUP_TOKEN_ANNOUNCED"
 TOKEN_FIELD = "Setup token"  # noqa: S105 (a field label)
 
 
