@@ -1,6 +1,8 @@
 """Alembic migrations bring an empty database to head on SQLite and PostgreSQL."""
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError
 
@@ -9,7 +11,16 @@ from app.db.engine import get_engine, session_scope
 from app.db.models import Base
 from app.services import audit
 
-EXPECTED_TABLES = {"accounts", "login_sessions", "login_attempts", "setup_tokens", "audit_events"}
+EXPECTED_TABLES = {
+    "accounts",
+    "login_sessions",
+    "login_attempts",
+    "setup_tokens",
+    "audit_events",
+    "journeys",
+    "journey_steps",
+    "message_templates",
+}
 
 
 def assert_at_head_with_every_table(url: str) -> None:
@@ -18,6 +29,13 @@ def assert_at_head_with_every_table(url: str) -> None:
     tables = set(inspect(get_engine(url)).get_table_names())
     assert tables >= EXPECTED_TABLES
     assert set(Base.metadata.tables) <= tables  # every model has its table
+
+
+def assert_models_match_migrations(url: str) -> None:
+    """The hand-written migrations create exactly what the models declare."""
+    with get_engine(url).connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
 
 
 def assert_audit_is_append_only(url: str) -> None:
@@ -36,6 +54,7 @@ def test_sqlite_empty_database_upgrades_to_head(isolated_settings, tmp_path):
     assert_at_head_with_every_table(url)
     migrate.upgrade(url)  # a second run is a no-op
     assert_at_head_with_every_table(url)
+    assert_models_match_migrations(url)
 
 
 def test_sqlite_audit_rows_cannot_be_changed(db):
@@ -47,6 +66,7 @@ def test_postgres_empty_database_upgrades_to_head(postgres_url):
     assert migrate.current_revision(postgres_url) is None
     migrate.upgrade(postgres_url)
     assert_at_head_with_every_table(postgres_url)
+    assert_models_match_migrations(postgres_url)
 
 
 @pytest.mark.postgres

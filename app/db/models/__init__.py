@@ -3,15 +3,27 @@
 from app.db.models.accounts import ROLES, Account, LoginAttempt, LoginSession, SetupToken
 from app.db.models.audit import OUTCOMES, AuditEvent
 from app.db.models.base import Base, utcnow
+from app.db.models.journeys import (
+    JOURNEY_KINDS,
+    STEP_STATUSES,
+    Journey,
+    JourneyStep,
+    MessageTemplate,
+)
 
 __all__ = [
+    "JOURNEY_KINDS",
     "OUTCOMES",
     "ROLES",
+    "STEP_STATUSES",
     "Account",
     "AuditEvent",
     "Base",
+    "Journey",
+    "JourneyStep",
     "LoginAttempt",
     "LoginSession",
+    "MessageTemplate",
     "SetupToken",
     "utcnow",
 ]
