@@ -43,15 +43,16 @@ def test_invite_burst_on_default_limits_is_reported_throttled_within_the_bounded
     synapse_default_limits: SynapseServer,
 ) -> None:
     server = synapse_default_limits
-    bot = server.bot
+    # A fresh inviter, so the result does not depend on what other tests did on this server.
     # Synapse's defaults let a user make about 10 requests that send events (room creations
     # and invites share rc_message) and invite one user 5 times, then ask to wait 5 s to
     # minutes: beyond this client's throttle budget, so the rest must come back throttled.
-    newcomer = server.register()
-    rooms = [server.create_room(bot, name=f"burst {i}") for i in range(8)]
+    inviter, newcomer = server.register(), server.register()
+    rooms = [server.create_room(inviter, name=f"burst {i}") for i in range(8)]
     max_wait = 3.0
 
-    with client_for(server, timeout=TIMEOUT, max_throttle_wait=max_wait, concurrency=4) as client:
+    with client_for(server, inviter, timeout=TIMEOUT, max_throttle_wait=max_wait,
+                    concurrency=4) as client:
         started = time.monotonic()
         outcomes = client.invite_many(user_id=newcomer.user_id, rooms=rooms)
         elapsed = time.monotonic() - started
@@ -61,7 +62,7 @@ def test_invite_burst_on_default_limits_is_reported_throttled_within_the_bounded
     assert elapsed < max_wait + TIMEOUT + MARGIN
     for outcome in outcomes:
         expected = "invite" if outcome.status is Status.DONE else "none"
-        assert server.membership(bot, outcome.room_id, newcomer.user_id) == expected
+        assert server.membership(inviter, outcome.room_id, newcomer.user_id) == expected
         if outcome.status is Status.THROTTLED:
             assert "M_LIMIT_EXCEEDED" in outcome.reason and "retry after" in outcome.reason
 
