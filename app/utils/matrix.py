@@ -363,6 +363,9 @@ class MatrixClient:
                 return await asyncio.wait_for(make(Budget(self.max_throttle_wait)), limit)
             except TimeoutError as err:
                 raise MatrixUnreachable(action, f"no result within {limit:.0f} s") from err
+            except MatrixError as err:
+                logger.info("matrix %s failed: %s %s", action, err.errcode, err.detail)
+                raise
 
         return self._runner.run(run(), timeout=limit + GRACE_SECONDS, action=action)
 
