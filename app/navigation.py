@@ -28,6 +28,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "home", BOTH, "Overview"),
     PageSpec("accounts.py", "Accounts", ":material/manage_accounts:", "accounts", ADMIN, "Admin"),
     PageSpec("audit_log.py", "Audit log", ":material/history:", "audit", ADMIN, "Admin"),
+    PageSpec("templates.py", "Templates", ":material/edit_note:", "templates", ADMIN, "Admin"),
 )
 
 LOGIN = PageSpec("login.py", "Log in", ":material/login:", "login", (), "")

@@ -18,6 +18,11 @@ class SessionKey(StrEnum):
     LOGIN_ERROR = "login_error"
     SETUP_ERROR = "setup_error"
 
+    # SSO (Authentik through st.login)
+    SSO_ERROR = "sso_error"  # why Authentik's login was refused, shown on the login page
+    SSO_NOTICE = "sso_notice"  # e.g. the Authentik login expired: log in again
+    SSO_CLAIMS_USED = "sso_claims_used"  # the Authentik login this browser session has used
+
     # Login and first-run setup forms
     LOGIN_USERNAME = "login_username"
     LOGIN_PASSWORD = "login_password"  # noqa: S105 (a key name)
@@ -36,5 +41,8 @@ class SessionKey(StrEnum):
     AUDIT_FILTER = "audit_filter"
     AUDIT_PAGE = "audit_page"
 
-    # Home page
-    HOME_STATUS_REFRESH = "home_status_refresh"
+    # Templates page
+    TEMPLATES_SELECTED = "templates_selected"
+    TEMPLATES_BODY = "templates_body"  # + "_<template key>": the editor's text per template
+    TEMPLATES_ERROR = "templates_error"
+    TEMPLATES_NOTICE = "templates_notice"

@@ -1,5 +1,6 @@
 """AppTest: the Accounts and Audit log pages."""
 
+from app.services import templates
 from app.services.accounts import list_accounts
 from app.services.audit import AuditFilter, search
 from tests.ui.conftest import PASSWORD, log_in, new_app
@@ -64,3 +65,22 @@ def test_audit_log_filters_by_action(admin_app):
     assert search(AuditFilter(outcome="failed")).total == 1
     grid = at.dataframe[0].value
     assert list(grid["Outcome"]) == ["failed"] and list(grid["Action"]) == ["login"]
+
+
+def test_templates_page_edits_previews_and_rejects_unknown_variables(admin_app):
+    at = admin_app.switch_page("app/pages/templates.py").run()
+    assert at.title[0].value == "Message templates"
+    at.selectbox(key="templates_selected").select("graduation")
+    at.run()
+    editor = at.text_area(key="templates_body_graduation")
+    editor.input("Bye {nope}")
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert "{nope} is not allowed here" in at.error[0].value
+    assert templates.get("graduation").is_default
+    at.text_area(key="templates_body_graduation").input("Well done {mention}!")
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert not at.error
+    assert templates.get("graduation").body == "Well done {mention}!"
+    assert "Well done" in at.get("html")[0].proto.body
