@@ -46,3 +46,49 @@ class SessionKey(StrEnum):
     TEMPLATES_BODY = "templates_body"  # + "_<template key>": the editor's text per template
     TEMPLATES_ERROR = "templates_error"
     TEMPLATES_NOTICE = "templates_notice"
+
+    # Authentik pages
+    # - Create user
+    CREATE_USER_FIRST_NAME = "create_user_first_name"
+    CREATE_USER_LAST_NAME = "create_user_last_name"
+    CREATE_USER_USERNAME = "create_user_username"
+    CREATE_USER_SUGGESTED = "create_user_suggested"  # the last suggestion, replaced while unedited
+    CREATE_USER_EMAIL = "create_user_email"
+    CREATE_USER_GROUPS = "create_user_groups"
+    CREATE_USER_INVITED_BY = "create_user_invited_by"
+    CREATE_USER_ORGANISATION = "create_user_organisation"
+    CREATE_USER_INTERESTS = "create_user_interests"
+    CREATE_USER_INTRO = "create_user_intro"
+    CREATE_USER_CREDENTIAL = "create_user_credential"
+    CREATE_USER_ERRORS = "create_user_errors"  # field -> messages, shown next to the fields
+    CREATE_USER_PROBLEM = "create_user_problem"  # an error that belongs to no field
+    CREATE_USER_RESULT = "create_user_result"  # holds the one-time password until dismissed
+
+    # - Invites
+    INVITES_LABEL = "invites_label"
+    INVITES_DAYS = "invites_days"
+    INVITES_HOURS = "invites_hours"
+    INVITES_EMAIL = "invites_email"
+    INVITES_GROUPS = "invites_groups"
+    INVITES_ERRORS = "invites_errors"
+    INVITES_PROBLEM = "invites_problem"
+    INVITES_NEW = "invites_new"  # the invite just created (its link is shown outside the form)
+    INVITES_NOTICE = "invites_notice"
+    INVITES_REVOKE = "invites_revoke"
+
+    # - Users directory
+    USERS_SEARCH = "users_search"
+    USERS_ACTIVE = "users_active"
+    USERS_GROUP = "users_group"
+    USERS_ORDERING = "users_ordering"
+    USERS_PAGE_SIZE = "users_page_size"
+    USERS_PAGE = "users_page"
+    USERS_SHOWN = "users_shown"  # the page of users on screen, which a selection refers to
+    USERS_TABLE = "users_table"  # st.dataframe selection state
+    USERS_BULK_ACTION = "users_bulk_action"
+    USERS_BULK_GROUP = "users_bulk_group"
+    USERS_BULK_CONFIRM = "users_bulk_confirm"
+    USERS_BULK_ERRORS = "users_bulk_errors"
+    USERS_BULK_PENDING = "users_bulk_pending"  # requested by the button, run with progress
+    USERS_BULK_RESULTS = "users_bulk_results"
+    USERS_EXPORT = "users_export"  # (query, CSV text) of the last export
