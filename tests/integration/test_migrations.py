@@ -20,6 +20,13 @@ EXPECTED_TABLES = {
     "journeys",
     "journey_steps",
     "message_templates",
+    "rooms",
+    "room_members",
+    "room_categories",
+    "room_category_links",
+    "room_keywords",
+    "room_sync_runs",
+    "room_sync_locks",
 }
 
 

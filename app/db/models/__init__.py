@@ -10,12 +10,23 @@ from app.db.models.journeys import (
     JourneyStep,
     MessageTemplate,
 )
+from app.db.models.rooms import (
+    SYNC_STATUSES,
+    Room,
+    RoomCategory,
+    RoomCategoryLink,
+    RoomKeyword,
+    RoomMember,
+    RoomSyncLock,
+    RoomSyncRun,
+)
 
 __all__ = [
     "JOURNEY_KINDS",
     "OUTCOMES",
     "ROLES",
     "STEP_STATUSES",
+    "SYNC_STATUSES",
     "Account",
     "AuditEvent",
     "Base",
@@ -24,6 +35,13 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "MessageTemplate",
+    "Room",
+    "RoomCategory",
+    "RoomCategoryLink",
+    "RoomKeyword",
+    "RoomMember",
+    "RoomSyncLock",
+    "RoomSyncRun",
     "SetupToken",
     "utcnow",
 ]
