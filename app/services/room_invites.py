@@ -1,0 +1,51 @@
+"""Invite one Matrix user to a selection of rooms, with one result per room."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from app.services import audit, connections
+from app.services.room_progress import ProgressCallback, audit_details, audit_outcome, relay
+from app.utils import matrix_ids
+from app.utils.errors import InputError
+from app.utils.matrix import RoomOutcome
+
+logger = logging.getLogger(__name__)
+
+PHASE = "Inviting"
+USER_FIELD = "Matrix user ID"
+
+
+def room_list(room_ids: Sequence[str], *, field: str = "Rooms") -> list[str]:
+    """Validated, de-duplicated room IDs in order; at least one."""
+    if isinstance(room_ids, str):
+        raise TypeError("room_ids must be a list of room IDs, not one string")
+    rooms = list(dict.fromkeys(matrix_ids.room_id(r, field=field) for r in room_ids))
+    if not rooms:
+        raise InputError(field, "choose at least one room")
+    return rooms
+
+
+def invite_to_rooms(
+    *, actor: str, user_id: str, room_ids: Sequence[str],
+    on_progress: ProgressCallback | None = None,
+) -> list[RoomOutcome]:
+    """Invite `user_id` to each room: done (invited), already (member or invited), forbidden
+    (the bot lacks power there) or another failure, with the reason; audited as one event.
+
+    The account must exist: Synapse would otherwise accept invites for a user nobody has.
+    """
+    user = matrix_ids.user_id(user_id, field=USER_FIELD)
+    rooms = room_list(room_ids)
+    client = connections.matrix()
+    if user == client.user_id:
+        raise InputError(USER_FIELD, f"{user} is the dashboard's own bot")
+    if not client.user_exists(user):
+        raise InputError(USER_FIELD, f"there is no account {user} on the homeserver; check "
+                                     "the spelling, or create the account first")
+    outcomes = client.invite_many(user_id=user, rooms=rooms,
+                                  on_outcome=relay(on_progress, PHASE, len(rooms)))
+    audit.record(actor=actor, action="rooms.invite", outcome=audit_outcome(outcomes),
+                 target=user, member=user, details=audit_details(outcomes))
+    return outcomes
