@@ -66,3 +66,35 @@ def make_room(synapse: SynapseServer, room_bot: TestUser) -> MakeRoom:
         return room
 
     return make
+
+
+class RequestCounter:
+    """Counts every HTTP request a MatrixClient sends, by method and path shape.
+
+    Wraps the nio client's `send`, which both nio's typed methods and the client's raw requests
+    (admin API, account data) go through. Use as a context manager; `count` is the total.
+    """
+
+    def __init__(self, client: MatrixClient) -> None:
+        self._nio = client._t.client  # test instrumentation: the nio client inside
+        self.calls: list[tuple[str, str]] = []
+
+    def __enter__(self) -> RequestCounter:
+        original = self._nio.send
+
+        async def counting(method: str, path: str, *args: object, **kwargs: object) -> object:
+            self.calls.append((method, path.split("?", 1)[0]))
+            return await original(method, path, *args, **kwargs)
+
+        self._nio.send = counting
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        del self._nio.send  # back to the class's method
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+    def reset(self) -> None:
+        self.calls.clear()
