@@ -1,4 +1,5 @@
-"""Operator commands: serve, migrate, create-admin, setup-token (`python -m app --help`)."""
+"""Operator commands: serve, migrate, create-admin, setup-token, sync-rooms
+(`python -m app --help`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setup_token
 from app.db import migrate
-from app.services import accounts
+from app.services import accounts, rooms
 from app.utils.config import PROJECT_ROOT, ConfigError, get_settings
 from app.utils.errors import DashboardError
 from app.utils.logging_setup import configure_logging
@@ -69,6 +70,18 @@ def _setup_token(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync_rooms(_args: argparse.Namespace) -> int:
+    """Exit 0 when every room was read, 1 when some were not or another sync was running."""
+
+    def show(progress: rooms.Progress) -> None:
+        if progress.done == progress.total or progress.done % 50 == 0:
+            print(f"  {progress.text}", flush=True)
+
+    result = rooms.sync_rooms(actor=CLI_ACTOR, on_progress=show)
+    print(result.message)
+    return 0 if result.status == "ok" else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         help="read the password from the first line of standard input",
     )
     sub.add_parser("setup-token", help="print a new first-run setup token (while no admin exists)")
+    sub.add_parser("sync-rooms", help="read the bot's Matrix rooms into the room directory")
     return parser
 
 
@@ -93,6 +107,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "migrate": _migrate,
     "create-admin": _create_admin,
     "setup-token": _setup_token,
+    "sync-rooms": _sync_rooms,
 }
 
 
