@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import insert
 
+from app import cli
 from app.db.engine import session_scope
 from app.db.models import Room, RoomMember, RoomSyncLock, utcnow
 from app.services import audit, room_invites, room_sync_lock, rooms
@@ -300,3 +301,26 @@ def test_invite_refuses_unknown_accounts_bad_ids_and_the_bot_before_inviting(
         room_invites.invite_to_rooms(actor="mod", user_id=room_bot.user_id, room_ids=[])
     assert caught.value.field == "Rooms"
     assert audit_rows("rooms.invite") == []
+
+
+def test_cli_sync_rooms_prints_progress_and_the_result(
+    bot_client: MatrixClient, make_room, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_room(name="From the shell")
+
+    code = cli.main(["sync-rooms"])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Reading rooms: 1 of 1" in out and "Synced 1 of 1 rooms." in out
+    assert rooms.directory().rooms[0].name == "From the shell"
+    assert audit_rows("rooms.sync")[0].actor == "cli"
+
+
+def test_cli_sync_rooms_without_matrix_settings_names_them(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(["sync-rooms"])
+
+    assert code == 2
+    assert "MATRIX_HOMESERVER_URL" in capsys.readouterr().err
