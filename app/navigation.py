@@ -26,6 +26,11 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "home", BOTH, "Overview"),
+    PageSpec("users.py", "Users directory", ":material/group:", "users", ADMIN, "Authentik"),
+    PageSpec(
+        "create_user.py", "Create user", ":material/person_add:", "create-user", ADMIN, "Authentik"
+    ),
+    PageSpec("invites.py", "Invites", ":material/forward_to_inbox:", "invites", ADMIN, "Authentik"),
     PageSpec("accounts.py", "Accounts", ":material/manage_accounts:", "accounts", ADMIN, "Admin"),
     PageSpec("audit_log.py", "Audit log", ":material/history:", "audit", ADMIN, "Admin"),
     PageSpec("templates.py", "Templates", ":material/edit_note:", "templates", ADMIN, "Admin"),

@@ -88,6 +88,12 @@ class DirectoryPage:
 
 
 @dataclass(frozen=True)
+class CsvExport:
+    text: str
+    rows: int  # users written (the header not counted)
+
+
+@dataclass(frozen=True)
 class UserDetail:
     pk: int
     uuid: str
@@ -216,7 +222,7 @@ def export_csv(
     query: DirectoryQuery,
     progress: Progress | None = None,
     page_size: int = EXPORT_PAGE_SIZE,
-) -> str:
+) -> CsvExport:
     """Every user matching `query`, as CSV (formula-safe cells), walking all pages.
 
     Ordered by pk, the order least disturbed by users created during the walk; a user seen
@@ -243,4 +249,4 @@ def export_csv(
         target=f"{len(seen)} users",
         details={"search": query.search, "active": query.active, "group": query.group_pk},
     )
-    return buffer.getvalue()
+    return CsvExport(buffer.getvalue(), len(seen))

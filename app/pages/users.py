@@ -1,0 +1,349 @@
+"""Users directory (admin): search Authentik's users, act on a selection, export as CSV.
+
+A selection is a list of row positions in the table on screen, so the page keeps the rows it
+showed (USERS_SHOWN) while anything is selected: a refetch in between could move other users
+under those positions. Changing a filter or the page clears the selection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app.auth.guard import require_role
+from app.services import directory, directory_bulk
+from app.services.directory import DirectoryPage, DirectoryQuery, GroupChoice, UserRow
+from app.services.directory_bulk import LABELS, NEEDS_GROUP, BulkAction, Selected
+from app.ui.feedback import field_error, show_error
+from app.utils.errors import DashboardError, InputError, NotConfigured
+from app.utils.state import SessionKey as K
+
+PAGE_SIZES = (25, 50, 100, 250, 500)
+ACTIVE = {"any": None, "active": True, "inactive": False}
+ACTIVE_LABELS = {"any": "Active and inactive", "active": "Active only", "inactive": "Inactive only"}
+NO_SELECTION: dict[str, Any] = {"selection": {"rows": [], "columns": [], "cells": []}}
+
+
+def _clear_selection() -> None:
+    st.session_state[K.USERS_TABLE] = NO_SELECTION
+    st.session_state.pop(K.USERS_SHOWN, None)
+
+
+def _filters_changed() -> None:
+    st.session_state[K.USERS_PAGE] = 1
+    _clear_selection()
+
+
+def _go(delta: int) -> None:
+    st.session_state[K.USERS_PAGE] = max(1, int(st.session_state.get(K.USERS_PAGE, 1)) + delta)
+    _clear_selection()
+
+
+def _query() -> DirectoryQuery:
+    state = st.session_state
+    return DirectoryQuery(
+        search=state.get(K.USERS_SEARCH, ""),
+        active=ACTIVE[state.get(K.USERS_ACTIVE, "any")],
+        group_pk=state.get(K.USERS_GROUP),
+        ordering=state.get(K.USERS_ORDERING, "username"),
+    )
+
+
+def _filters(groups: list[GroupChoice]) -> None:
+    names = {g.pk: g.name for g in groups}
+    cols = st.columns([3, 2, 2, 2, 1])
+    cols[0].text_input(
+        "Search",
+        key=K.USERS_SEARCH,
+        on_change=_filters_changed,
+        placeholder="Username, name or email",
+    )
+    cols[1].selectbox(
+        "Status",
+        list(ACTIVE),
+        key=K.USERS_ACTIVE,
+        format_func=ACTIVE_LABELS.__getitem__,
+        on_change=_filters_changed,
+    )
+    cols[2].selectbox(
+        "Group",
+        list(names),
+        index=None,
+        key=K.USERS_GROUP,
+        format_func=names.__getitem__,
+        placeholder="Any group",
+        on_change=_filters_changed,
+    )
+    cols[3].selectbox(
+        "Order",
+        list(directory.ORDERINGS),
+        key=K.USERS_ORDERING,
+        format_func=directory.ORDERINGS.__getitem__,
+        on_change=_filters_changed,
+    )
+    cols[4].selectbox(
+        "Per page", PAGE_SIZES, index=1, key=K.USERS_PAGE_SIZE, on_change=_filters_changed
+    )
+
+
+def _shown(query: DirectoryQuery) -> DirectoryPage:
+    """The page on screen: kept while rows are selected, else fetched fresh from Authentik."""
+    state = st.session_state
+    view = (query, int(state.get(K.USERS_PAGE, 1)), int(state.get(K.USERS_PAGE_SIZE, 50)))
+    kept = state.get(K.USERS_SHOWN)
+    if kept is not None and kept[0] == view and _selected_rows():
+        return kept[1]
+    result = directory.page(query=query, page=view[1], page_size=view[2])
+    state[K.USERS_PAGE] = result.page  # past the end: Authentik's last page
+    state[K.USERS_SHOWN] = ((query, result.page, view[2]), result)
+    return result
+
+
+def _selected_rows() -> list[int]:
+    table = st.session_state.get(K.USERS_TABLE) or NO_SELECTION
+    return list(table["selection"]["rows"])
+
+
+def _table(result: DirectoryPage) -> list[UserRow]:
+    frame = pd.DataFrame(
+        [
+            {
+                "Username": r.username,
+                "Name": r.name,
+                "Email": r.email or "",
+                "Active": r.is_active,
+                "Groups": ", ".join(r.groups),
+                "Last login": r.last_login,
+                "Joined": r.date_joined,
+            }
+            for r in result.rows
+        ],
+        columns=["Username", "Name", "Email", "Active", "Groups", "Last login", "Joined"],
+    )
+    st.dataframe(
+        frame,
+        key=K.USERS_TABLE,
+        on_select="rerun",
+        selection_mode="multi-row",
+        hide_index=True,
+        width="stretch",
+    )
+    return [result.rows[i] for i in _selected_rows() if 0 <= i < len(result.rows)]
+
+
+def _pager(result: DirectoryPage) -> None:
+    cols = st.columns([4, 1, 1], vertical_alignment="center")
+    first = (result.page - 1) * result.page_size + 1 if result.rows else 0
+    last = first + len(result.rows) - 1 if result.rows else 0
+    cols[0].markdown(
+        f"**{result.total}** users match · showing {first}-{last} · "
+        f"page {result.page} of {result.pages}"
+    )
+    cols[1].button(
+        "Previous",
+        on_click=_go,
+        args=(-1,),
+        disabled=result.page <= 1,
+        icon=":material/chevron_left:",
+        width="stretch",
+    )
+    cols[2].button(
+        "Next",
+        on_click=_go,
+        args=(1,),
+        disabled=result.page >= result.pages,
+        icon=":material/chevron_right:",
+        width="stretch",
+    )
+
+
+def _detail(row: UserRow) -> None:
+    with st.expander(f"{row.username}: details", expanded=True):
+        detail = directory.user_detail(pk=row.pk)
+        left, right = st.columns(2)
+        left.markdown(
+            f"**{detail.name or detail.username}** (`{detail.username}`, pk {detail.pk})  \n"
+            f"Email: {detail.email or 'none'}  \n"
+            f"Status: {'active' if detail.is_active else 'inactive'}"
+            f"{' · superuser' if detail.is_superuser else ''} · type {detail.type}  \n"
+            f"Path: {detail.path}  \nGroups: {', '.join(detail.groups) or 'none'}"
+        )
+        right.markdown("**Attributes**")
+        right.json(detail.attributes, expanded=True)
+
+
+def _request_bulk(selected: list[UserRow], groups: dict[str, GroupChoice]) -> None:
+    """Button callback: check the request, then leave it for the run (which shows progress)."""
+    state = st.session_state
+    state.pop(K.USERS_BULK_ERRORS, None)
+    users = [Selected(r.pk, r.username) for r in selected]
+    group = groups.get(state.get(K.USERS_BULK_GROUP) or "")
+    action = state.get(K.USERS_BULK_ACTION, BulkAction.DEACTIVATE)
+    confirm = state.get(K.USERS_BULK_CONFIRM, "")
+    try:
+        directory_bulk.check_bulk(action=action, users=users, group=group, confirm=confirm)
+    except InputError as err:
+        state[K.USERS_BULK_ERRORS] = {err.field: [err.message]}
+        return
+    state[K.USERS_BULK_PENDING] = {
+        "action": action,
+        "users": users,
+        "group": group,
+        "confirm": confirm,
+    }
+    state[K.USERS_BULK_CONFIRM] = ""
+    _clear_selection()
+
+
+def _bulk_bar(selected: list[UserRow], groups: list[GroupChoice]) -> None:
+    state = st.session_state
+    errors = state.get(K.USERS_BULK_ERRORS) or {}
+    by_pk = {g.pk: g for g in groups}
+    with st.container(border=True):
+        st.markdown(f"**{len(selected)} selected**: " + ", ".join(r.username for r in selected))
+        cols = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
+        action = cols[0].selectbox(
+            "Action", list(BulkAction), key=K.USERS_BULK_ACTION, format_func=LABELS.__getitem__
+        )
+        if action in NEEDS_GROUP:
+            cols[1].selectbox(
+                "Group",
+                list(by_pk),
+                index=None,
+                key=K.USERS_BULK_GROUP,
+                format_func=lambda pk: by_pk[pk].name,
+                placeholder="Choose a group",
+            )
+        if action is BulkAction.DELETE:
+            cols[2].text_input(
+                f"Type DELETE or {len(selected)} to confirm", key=K.USERS_BULK_CONFIRM
+            )
+        cols[3].button(
+            "Run",
+            type="primary",
+            on_click=_request_bulk,
+            args=(selected, by_pk),
+            width="stretch",
+        )
+        for field in ("group", "confirm", "selection", "action"):
+            field_error(errors, field)
+
+
+def _run_pending(actor: str) -> None:
+    """Run the bulk action the button asked for, with a progress bar, and keep the results."""
+    pending = st.session_state.pop(K.USERS_BULK_PENDING, None)
+    if pending is None:
+        return
+    action, users = BulkAction(pending["action"]), pending["users"]
+    with st.status(f"{LABELS[action]}: {len(users)} users…", expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            outcomes = directory_bulk.bulk(
+                actor=actor,
+                action=action,
+                users=users,
+                group=pending["group"],
+                confirm=pending["confirm"],
+                progress=lambda done, total: bar.progress(done / total, f"{done} of {total}"),
+            )
+        except DashboardError as err:
+            status.update(label=f"{LABELS[action]}: not done", state="error")
+            show_error(err)
+            return
+        failed = sum(not o.ok for o in outcomes)
+        label = f"{LABELS[action]}: {len(outcomes) - failed} done, {failed} failed"
+        status.update(label=label, state="error" if failed else "complete", expanded=False)
+    st.session_state[K.USERS_BULK_RESULTS] = (action, outcomes)
+
+
+def _clear_results() -> None:
+    st.session_state.pop(K.USERS_BULK_RESULTS, None)
+
+
+def _results() -> None:
+    kept = st.session_state.get(K.USERS_BULK_RESULTS)
+    if kept is None:
+        return
+    action, outcomes = kept
+    failed = sum(not o.ok for o in outcomes)
+    with st.container(border=True):
+        head = st.columns([4, 1])
+        head[0].markdown(f"**{LABELS[action]}**: {len(outcomes) - failed} done, {failed} failed")
+        head[1].button("Clear", on_click=_clear_results)
+        frame = pd.DataFrame(
+            [{"User": o.username, "Result": o.status, "Reason": o.reason} for o in outcomes],
+            columns=["User", "Result", "Reason"],
+        )
+        st.dataframe(frame, hide_index=True, width="stretch")
+        links = [o for o in outcomes if o.recovery_link]
+        if links:
+            st.caption("One-time recovery links: send each to its person privately.")
+        for outcome in links:
+            st.markdown(f"**{outcome.username}**")
+            st.code(outcome.recovery_link, language=None)
+
+
+def _export(actor: str, query: DirectoryQuery) -> None:
+    st.subheader("Export")
+    if st.button("Export the matching users as CSV", icon=":material/table_view:"):
+        bar = st.progress(0.0, "Reading users from Authentik…")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total if total else 1.0, f"{done} of {total} users")
+
+        try:
+            export = directory.export_csv(actor=actor, query=query, progress=progress)
+        except DashboardError as err:
+            show_error(err)
+            return
+        st.session_state[K.USERS_EXPORT] = (query, export)
+    kept = st.session_state.get(K.USERS_EXPORT)
+    if kept is not None and kept[0] == query:
+        st.download_button(
+            f"Download CSV ({kept[1].rows} users)",
+            data=kept[1].text.encode(),
+            file_name="authentik-users.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+
+def render() -> None:
+    identity = require_role("admin")
+    st.title("Users directory")
+    try:
+        groups = directory.groups()
+    except NotConfigured as err:
+        st.info(f"{err}, then restart the dashboard.", icon=":material/link_off:")
+        return
+    except DashboardError as err:
+        show_error(err)
+        return
+    _filters(groups)
+    _run_pending(identity.username)
+    _results()
+    query = _query()
+    try:
+        result = _shown(query)
+    except DashboardError as err:
+        show_error(err)
+        return
+    _pager(result)
+    selected = _table(result)
+    try:
+        if len(selected) == 1:
+            _detail(selected[0])
+    except DashboardError as err:
+        show_error(err)
+    if selected:
+        _bulk_bar(selected, groups)
+    else:
+        st.caption("Select rows in the table to act on them.")
+    _export(identity.username, query)
+
+
+if __name__ == "__main__":
+    render()
