@@ -58,9 +58,14 @@ class DirectOutcome:
         return self.status is Status.DONE
 
 
+def notice_suffix() -> str:
+    """MATRIX_NOTICE_SUFFIX, appended to what the bot posts for moderators ("" when unset)."""
+    return get_settings().matrix_notice_suffix.strip()
+
+
 def compose(text: str, html_body: str | None = None, mentions: Sequence[str] = ()) -> Composed:
     """Append the notice suffix (if set) to the text and to its HTML form."""
-    suffix = get_settings().matrix_notice_suffix.strip()
+    suffix = notice_suffix()
     if not suffix:
         return Composed(text, html_body, tuple(mentions))
     rich = f"{html_body}<br><br>{html.escape(suffix)}" if html_body else None

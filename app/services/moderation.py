@@ -51,12 +51,15 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ACTIONS",
+    "MESSAGE_SENT",
+    "MESSAGE_SENT_BEFORE",
     "MESSAGE_KEYS",
     "Action",
     "RemovalOutcome",
     "RemovalPreview",
     "RoomPreview",
     "Source",
+    "clean_reason",
     "failed_rooms",
     "merge_outcomes",
     "power_verdict",
@@ -99,7 +102,8 @@ def removal_message(
     return compose(rendered.text, rendered.html, rendered.mentions)
 
 
-def _reason(reason: str) -> str:
+def clean_reason(reason: str) -> str:
+    """The reason, whitespace collapsed; required and bounded (it is shown to the member)."""
     text = " ".join(reason.split())
     if not text:
         raise InputError("Reason", "say why; the reason is shown to the member and audited")
@@ -121,7 +125,7 @@ def remove_from_rooms(
     `client.concurrency` rooms at a time. Audited as one event with member=user_id."""
     if action not in ACTIONS:
         raise InputError("Action", "choose kick or ban")
-    why = _reason(reason)
+    why = clean_reason(reason)
     rooms = room_list(room_ids)
     client = connections.matrix()
     user = target_user(user_id, client)

@@ -19,6 +19,7 @@ from app.services import audit
 from app.utils import matrix_ids
 from app.utils.config import get_settings
 from app.utils.errors import InputError, NotConfigured
+from app.utils.matrix_types import CREATOR_LEVEL
 
 MAX_CATEGORY_LENGTH = 64
 MAX_KEYWORD_LENGTH = 64
@@ -79,6 +80,13 @@ class CachedMember:
     membership: str
     power_level: int
     synced_at: datetime
+
+
+def power_label(level: int | None) -> str:
+    """A power level for people: room v12 creators show as "creator", unknown as "?"."""
+    if level is None:
+        return "?"
+    return "creator" if level >= CREATOR_LEVEL else str(level)
 
 
 def _listed(*, include_small: bool) -> Select:

@@ -14,6 +14,11 @@ from typing import TypeVar
 from app.utils.matrix import MatrixClient, MatrixError, MatrixUnreachable, RoomOutcome, Status
 from app.utils.matrix_bulk import NOT_ATTEMPTED, reason_of, status_of
 
+__all__ = [
+    "Progress", "ProgressCallback", "RoomOutcome", "Status", "audit_details", "audit_outcome",
+    "describe_outcome", "fan_out", "outcome_of", "relay",
+]
+
 T = TypeVar("T")
 
 

@@ -20,6 +20,7 @@ from app.services.room_catalog import (
     directory,
     keyword_list,
     listed_rooms,
+    power_label,
     rooms_by_id,
     set_room_tags,
     welcome_room_members,
@@ -34,7 +35,8 @@ __all__ = [
     "Recommendation", "RoomView", "SyncResult", "SyncRunView", "cached_members",
     "cached_rooms_of", "categories", "create_category", "delete_category", "directory",
     "freshness", "interest_terms", "keyword_list", "listed_rooms", "matrix_problem",
-    "recommend_rooms", "rooms_by_id", "set_room_tags", "sync_rooms", "welcome_room_members",
+    "power_label", "recommend_rooms", "rooms_by_id", "set_room_tags", "sync_rooms",
+    "welcome_room_members",
 ]
 
 

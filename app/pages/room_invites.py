@@ -1,0 +1,133 @@
+"""Invite to rooms: one Matrix user, rooms chosen by category, search, all, by hand or from
+their interests; one result per room."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from app.auth.guard import require_role
+from app.services import room_invites, rooms
+from app.services.room_progress import RoomOutcome, describe_outcome
+from app.ui.feedback import show_error
+from app.utils.errors import DashboardError
+from app.utils.state import SessionKey
+
+BY_CATEGORY, BY_SEARCH, ALL_ROOMS, BY_HAND, BY_INTERESTS = (
+    "By category", "By search", "All rooms", "Pick rooms", "From interests")
+MODES = (BY_INTERESTS, BY_CATEGORY, BY_SEARCH, BY_HAND, ALL_ROOMS)
+
+
+@dataclass(frozen=True)
+class InviteRun:
+    user_id: str
+    outcomes: tuple[RoomOutcome, ...]
+    labels: dict[str, str]
+
+
+def _recommended() -> list[str]:
+    interests = st.text_area(
+        "Interests", key=SessionKey.INVITE_ROOMS_INTERESTS,
+        placeholder="e.g. hiking, Python, board games",
+        help="Free text; rooms are ranked by their categories, keywords, names and topics.",
+    )
+    found = rooms.recommend_rooms(interests, limit=10) if interests.strip() else []
+    if interests.strip() and not found:
+        st.info("No room matches these interests; try other words or pick rooms by hand.")
+    if not found:
+        return []
+    st.dataframe(
+        pd.DataFrame([{"Room": r.room.label, "Score": r.score, "Why": "; ".join(r.reasons)}
+                      for r in found]),
+        hide_index=True, width="stretch",
+    )
+    labels = {r.room.room_id: r.room.label for r in found}
+    # Unkeyed: new interests give new options and defaults, hence a fresh widget.
+    return st.multiselect("Rooms to invite to", list(labels), default=list(labels),
+                          format_func=labels.__getitem__)
+
+
+def _selection() -> tuple[list[str], dict[str, str]]:
+    """The room IDs chosen, and labels for every listed room."""
+    listed = rooms.listed_rooms()
+    labels = {r.room_id: r.label for r in listed}
+    mode = st.radio("Choose rooms", MODES, key=SessionKey.INVITE_ROOMS_MODE, horizontal=True)
+    if mode == BY_INTERESTS:
+        return _recommended(), labels
+    if mode == BY_HAND:
+        return st.multiselect("Rooms", list(labels), key=SessionKey.INVITE_ROOMS_PICKED,
+                              format_func=lambda r: labels.get(r, r)), labels
+    if mode == BY_CATEGORY:
+        names = [c.name for c in rooms.categories()]
+        if not names:
+            st.info("No categories yet: an admin adds them on the Rooms page.")
+            return [], labels
+        category = st.selectbox("Category", names, key=SessionKey.INVITE_ROOMS_CATEGORY)
+        chosen = rooms.listed_rooms(category=category or "")
+    elif mode == BY_SEARCH:
+        term = st.text_input("Search", key=SessionKey.INVITE_ROOMS_SEARCH,
+                             placeholder="Name, topic, alias or keyword")
+        chosen = rooms.listed_rooms(search=term) if term.strip() else []
+    else:
+        chosen = listed
+    if chosen:
+        st.caption("Rooms: " + ", ".join(r.label for r in chosen))
+    weak = [r.label for r in chosen if not r.bot_may_invite]
+    if weak:
+        st.warning("At the last sync the bot lacked the power to invite in: " + ", ".join(weak))
+    return [r.room_id for r in chosen], labels
+
+
+def _invite(actor: str, user_id: str, room_ids: list[str], labels: dict[str, str]) -> None:
+    st.session_state.pop(SessionKey.INVITE_ROOMS_ERROR, None)
+    st.session_state.pop(SessionKey.INVITE_ROOMS_RESULT, None)
+    bar = st.progress(0.0, text="Checking the account…")
+    try:
+        outcomes = room_invites.invite_to_rooms(
+            actor=actor, user_id=user_id, room_ids=room_ids,
+            on_progress=lambda p: bar.progress(p.fraction, text=p.text),
+        )
+    except DashboardError as err:
+        st.session_state[SessionKey.INVITE_ROOMS_ERROR] = err
+    else:
+        st.session_state[SessionKey.INVITE_ROOMS_RESULT] = InviteRun(
+            user_id.strip(), tuple(outcomes), labels)
+    bar.empty()
+
+
+def _results(run: InviteRun) -> None:
+    done = sum(1 for o in run.outcomes if o.status == "done")
+    already = sum(1 for o in run.outcomes if o.status == "already")
+    failed = len(run.outcomes) - done - already
+    text = f"{run.user_id}: invited to {done} room(s); {already} already there; {failed} failed."
+    (st.success if failed == 0 else st.warning)(text)
+    st.dataframe(
+        pd.DataFrame([{"Room": run.labels.get(o.room_id, o.room_id),
+                       "Result": describe_outcome(o, done="invited"), "Room ID": o.room_id}
+                      for o in run.outcomes]),
+        hide_index=True, width="stretch",
+    )
+
+
+def render() -> None:
+    identity = require_role("admin", "moderator")
+    st.title("Invite to rooms")
+    if (problem := rooms.matrix_problem()) is not None:
+        show_error(problem)
+        return
+    user_id = st.text_input("Matrix user ID", key=SessionKey.INVITE_ROOMS_USER,
+                            placeholder="@name:example.org")
+    room_ids, labels = _selection()
+    if st.button(f"Invite to {len(room_ids)} room(s)", type="primary",
+                 key=SessionKey.INVITE_ROOMS_SUBMIT, disabled=not room_ids):
+        _invite(identity.username, user_id, room_ids, labels)
+    if error := st.session_state.get(SessionKey.INVITE_ROOMS_ERROR):
+        show_error(error)
+    if run := st.session_state.get(SessionKey.INVITE_ROOMS_RESULT):
+        _results(run)
+
+
+if __name__ == "__main__":
+    render()
