@@ -31,6 +31,16 @@ PAGES: tuple[PageSpec, ...] = (
         "create_user.py", "Create user", ":material/person_add:", "create-user", ADMIN, "Authentik"
     ),
     PageSpec("invites.py", "Invites", ":material/forward_to_inbox:", "invites", ADMIN, "Authentik"),
+    PageSpec("rooms.py", "Rooms", ":material/meeting_room:", "rooms", BOTH, "Matrix"),
+    PageSpec(
+        "room_invites.py", "Invite to rooms", ":material/group_add:", "invite-to-rooms", BOTH,
+        "Matrix",
+    ),
+    PageSpec(
+        "remove_member.py", "Remove from rooms", ":material/person_remove:", "remove-member",
+        BOTH, "Matrix",
+    ),
+    PageSpec("messaging.py", "Messaging", ":material/chat:", "messaging", BOTH, "Matrix"),
     PageSpec("accounts.py", "Accounts", ":material/manage_accounts:", "accounts", ADMIN, "Admin"),
     PageSpec("audit_log.py", "Audit log", ":material/history:", "audit", ADMIN, "Admin"),
     PageSpec("templates.py", "Templates", ":material/edit_note:", "templates", ADMIN, "Admin"),

@@ -92,3 +92,52 @@ class SessionKey(StrEnum):
     USERS_BULK_PENDING = "users_bulk_pending"  # requested by the button, run with progress
     USERS_BULK_RESULTS = "users_bulk_results"
     USERS_EXPORT = "users_export"  # (query, CSV text) of the last export
+
+    # Matrix pages
+    # - Rooms
+    ROOMS_SEARCH = "rooms_search"
+    ROOMS_CATEGORY = "rooms_category"
+    ROOMS_SHOW_SMALL = "rooms_show_small"
+    ROOMS_SYNC = "rooms_sync"  # the "Sync now" button
+    ROOMS_SYNC_RESULT = "rooms_sync_result"
+    ROOMS_ERROR = "rooms_error"
+    ROOMS_NOTICE = "rooms_notice"
+    ROOMS_EDIT_ROOM = "rooms_edit_room"  # the room whose tags the admin edits
+    ROOMS_NEW_CATEGORY = "rooms_new_category"
+    ROOMS_DELETE_CATEGORY = "rooms_delete_category"
+    ROOMS_DELETE = "rooms_delete"  # the "Delete category" button
+
+    # - Invite to rooms
+    INVITE_ROOMS_USER = "invite_rooms_user"
+    INVITE_ROOMS_MODE = "invite_rooms_mode"
+    INVITE_ROOMS_CATEGORY = "invite_rooms_category"
+    INVITE_ROOMS_SEARCH = "invite_rooms_search"
+    INVITE_ROOMS_PICKED = "invite_rooms_picked"
+    INVITE_ROOMS_INTERESTS = "invite_rooms_interests"
+    INVITE_ROOMS_SUBMIT = "invite_rooms_submit"
+    INVITE_ROOMS_RESULT = "invite_rooms_result"
+    INVITE_ROOMS_ERROR = "invite_rooms_error"
+
+    # - Remove from rooms
+    REMOVE_USER = "remove_user"
+    REMOVE_ACTION = "remove_action"
+    REMOVE_REASON = "remove_reason"
+    REMOVE_MESSAGE = "remove_message"
+    REMOVE_CUSTOM = "remove_custom"
+    REMOVE_PREVIEW = "remove_preview"  # where the member is (moderation.RemovalPreview)
+    REMOVE_PLAN = "remove_plan"  # the reviewed removal, waiting for confirmation
+    REMOVE_CONFIRM = "remove_confirm"
+    REMOVE_CANCEL = "remove_cancel"
+    REMOVE_RESULT = "remove_result"  # the plan and one outcome per room
+    REMOVE_RETRY = "remove_retry"
+    REMOVE_ERROR = "remove_error"
+
+    # - Messaging
+    MESSAGING_MODE = "messaging_mode"
+    MESSAGING_CATEGORY = "messaging_category"
+    MESSAGING_RECIPIENTS = "messaging_recipients"
+    MESSAGING_BODY = "messaging_body"
+    MESSAGING_NOTICE = "messaging_notice"
+    MESSAGING_SEND = "messaging_send"
+    MESSAGING_RESULT = "messaging_result"
+    MESSAGING_ERROR = "messaging_error"
