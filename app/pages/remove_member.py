@@ -100,7 +100,7 @@ def _plan_form(preview: moderation.RemovalPreview) -> None:
     labels = {r.room_id: r.name for r in preview.rooms}
     action = st.radio("Action", moderation.ACTIONS, key=SessionKey.REMOVE_ACTION,
                       format_func=ACTION_LABELS.__getitem__, horizontal=True)
-    with st.form("remove_plan"):
+    with st.form("remove_review"):
         # Unkeyed: the default (rooms where the bot may do this) follows the action.
         chosen = st.multiselect("Rooms", list(labels), default=preview.room_ids(action),
                                 format_func=labels.__getitem__)

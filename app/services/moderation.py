@@ -51,9 +51,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ACTIONS",
+    "MESSAGE_KEYS",
     "MESSAGE_SENT",
     "MESSAGE_SENT_BEFORE",
-    "MESSAGE_KEYS",
     "Action",
     "RemovalOutcome",
     "RemovalPreview",

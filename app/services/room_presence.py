@@ -156,12 +156,12 @@ def _with_power(
     unchecked: tuple[RoomOutcome, ...] = (),
 ) -> RemovalPreview:
     checked_at = utcnow()
-    known = rooms_by_id(present)
+    names = _names(client, list(present))
     powers = fan_out(client, client.power_levels, list(present), phase="Checking power levels",
                      on_progress=on_progress)
     rooms = []
     for room_id, membership in present.items():
-        name = known[room_id].label if room_id in known else room_id
+        name = names.get(room_id, room_id)
         result = powers[room_id]
         if isinstance(result, MatrixError):
             rooms.append(RoomPreview(room_id, name, str(membership), None, None, False, False,
@@ -173,6 +173,17 @@ def _with_power(
     rooms.sort(key=lambda r: (r.name.lower(), r.room_id))
     return RemovalPreview(user, _display_name(user), tuple(rooms), source, note, checked_at,
                           unchecked, other_rooms)
+
+
+def _names(client: MatrixClient, room_ids: list[str]) -> dict[str, str]:
+    """Room names from the directory; rooms it does not know yet are read live."""
+    names = {room_id: view.label for room_id, view in rooms_by_id(room_ids).items()}
+    unknown = [room_id for room_id in room_ids if room_id not in names]
+    for lookup in client.rooms_info(unknown) if unknown else ():
+        if lookup.ok and lookup.value is not None:
+            info = lookup.value
+            names[lookup.room_id] = info.name or info.canonical_alias or lookup.room_id
+    return names
 
 
 def _from_cache(client: MatrixClient, user: str, err: MatrixError) -> RemovalPreview:
