@@ -3,5 +3,6 @@
 pytest_plugins = [
     "tests.support.authentik_fixtures",
     "tests.support.db_fixtures",
+    "tests.support.journey_env",
     "tests.support.synapse_fixtures",
 ]

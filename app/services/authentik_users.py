@@ -219,10 +219,14 @@ def create_user(
         groups=user.groups,
         credential=method,
     )
-    return _with_credential(actor=actor, user=created)
+    return set_credential(actor=actor, user=created)
 
 
-def _with_credential(*, actor: str, user: CreatedUser) -> CreatedUser:
+def set_credential(*, actor: str, user: CreatedUser) -> CreatedUser:
+    """Give an existing account `user.credential`: a new password or a recovery link.
+
+    Also how a retry finishes a creation whose credential step failed (CredentialNotSet).
+    """
     client = connections.authentik()
     password = user.credential is Credential.PASSWORD
     action = "authentik.user.set_password" if password else "authentik.user.recovery_link"

@@ -68,8 +68,11 @@ class JourneyView:
 
     @property
     def member(self) -> str:
-        """How the audit log names the member: Matrix ID, else Authentik username."""
-        return self.matrix_user_id or self.authentik_username or self.member_name
+        """How the audit log names the member: Authentik username and Matrix ID, so a search
+        for either finds the journey's events."""
+        return " ".join(p for p in (self.authentik_username, self.matrix_user_id) if p) or (
+            self.member_name
+        )
 
 
 def _view(journey: Journey) -> JourneyView:
