@@ -1,0 +1,142 @@
+"""Offboard a member in one action, after a preview: their Authentik account, the invitations
+they created, and every room they are in. Recorded and retryable like onboarding."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from app.services import connections, journeys, moderation
+from app.services import offboarding_steps as steps
+from app.services.invites import Invite
+from app.services.journey_runner import run_parallel
+from app.services.journeys import JourneyView
+from app.services.room_invites import room_list
+from app.utils import authentik_validation as check
+from app.utils import matrix_ids
+from app.utils.authentik import User
+from app.utils.config import get_settings
+from app.utils.errors import DashboardError, InputError, NotConfigured
+
+KIND = "offboarding"
+
+
+@dataclass(frozen=True)
+class OffboardingRequest:
+    authentik_username: str = ""
+    matrix_user_id: str = ""
+    reason: str = ""
+    action: str = "kick"  # kick | ban
+    message_key: str = ""  # "" = no message; else one of moderation.MESSAGE_KEYS
+    custom_message: str = ""
+    delete_account: bool = False  # else deactivate
+    delete_confirmation: str = ""  # must repeat the username to delete
+    room_ids: tuple[str, ...] = ()  # from the preview: the rooms to remove them from
+
+
+@dataclass(frozen=True)
+class OffboardingPreview:
+    """What offboarding would touch. A part that could not be looked up says why."""
+
+    authentik_user: User | None
+    authentik_problem: str
+    invitations: tuple[Invite, ...]
+    rooms: moderation.RemovalPreview | None
+    matrix_problem: str
+
+
+def _lookup_user(username: str) -> tuple[User | None, str]:
+    if not username:
+        return None, ""
+    try:
+        user = connections.authentik().find_user(username)
+    except DashboardError as err:
+        return None, str(err)
+    return (user, "") if user else (None, f"no Authentik user '{username}'")
+
+
+def preview(*, authentik_username: str = "", matrix_user_id: str = "") -> OffboardingPreview:
+    """Look everything up live; nothing is changed."""
+    username = authentik_username.strip()
+    matrix = matrix_user_id.strip()
+    if not username and not matrix:
+        raise InputError("Member", "enter an Authentik username, a Matrix ID, or both")
+    if username:
+        check.username(username, "Authentik username")
+    if matrix:
+        matrix_ids.user_id(matrix)
+    user, authentik_problem = _lookup_user(username)
+    found: tuple[Invite, ...] = ()
+    if user is not None:
+        try:
+            found = tuple(steps.open_invitations_by(user.username))
+        except DashboardError as err:
+            authentik_problem = f"could not list invitations: {err}"
+    rooms, matrix_problem = None, ""
+    if matrix:
+        try:
+            rooms = moderation.preview_removal(matrix)
+        except DashboardError as err:
+            matrix_problem = str(err)
+    return OffboardingPreview(user, authentik_problem, found, rooms, matrix_problem)
+
+
+def check_request(request: OffboardingRequest) -> OffboardingRequest:
+    """Every field checked before any request; returns the cleaned request."""
+    settings = get_settings()
+    username, matrix = request.authentik_username.strip(), request.matrix_user_id.strip()
+    if not username and not matrix:
+        raise InputError("Member", "enter an Authentik username, a Matrix ID, or both")
+    reason = moderation.clean_reason(request.reason)
+    if request.action not in moderation.ACTIONS:
+        raise InputError("Action", "choose kick or ban")
+    if request.message_key and request.message_key not in moderation.MESSAGE_KEYS:
+        raise InputError("Message", f"choose one of {', '.join(moderation.MESSAGE_KEYS)}")
+    if username:
+        if settings.authentik_missing:
+            raise NotConfigured("Authentik", settings.authentik_missing)
+        check.username(username, "Authentik username")
+        if request.delete_account and request.delete_confirmation.strip() != username:
+            raise InputError("Confirm deletion", f"type the username '{username}' to delete")
+    if matrix:
+        if settings.matrix_missing:
+            raise NotConfigured("Matrix", settings.matrix_missing)
+        matrix = matrix_ids.user_id(matrix)
+    rooms = tuple(room_list(request.room_ids)) if request.room_ids else ()
+    return OffboardingRequest(
+        **{
+            **asdict(request),
+            "authentik_username": username,
+            "matrix_user_id": matrix,
+            "reason": reason,
+            "room_ids": rooms,
+        }
+    )
+
+
+def start(*, actor: str, request: OffboardingRequest) -> JourneyView:
+    request = check_request(request)
+    journey = journeys.create(
+        kind=KIND,
+        actor=actor,
+        steps=steps.STEP_NAMES,
+        member_name=request.authentik_username or request.matrix_user_id,
+        authentik_username=request.authentik_username,
+        matrix_user_id=request.matrix_user_id,
+        params=asdict(request),
+    )
+    return _run(actor, journey.id)
+
+
+def retry(*, actor: str, journey_id: int) -> JourneyView:
+    if journeys.get(journey_id).kind != KIND:
+        raise InputError("Offboarding", f"record {journey_id} is not an offboarding")
+    return _run(actor, journey_id)
+
+
+def _run(actor: str, journey_id: int) -> JourneyView:
+    run_parallel(journey_id, steps.lanes(actor), actor=actor)
+    return journeys.get(journey_id)
+
+
+def recent(limit: int = 20) -> list[JourneyView]:
+    return journeys.recent(KIND, limit=limit)

@@ -1,0 +1,121 @@
+"""The three offboarding steps; each redoes nothing an earlier attempt finished."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from app.services import connections, invites, journeys, moderation
+from app.services.journey_runner import Step, StepOutcome, done, failed, skipped
+from app.services.journeys import JourneyView
+from app.utils.errors import DashboardError
+
+AUTHENTIK, INVITATIONS, ROOMS = "authentik_account", "invitations", "room_removal"
+STEP_NAMES = (AUTHENTIK, INVITATIONS, ROOMS)
+TITLES = {
+    AUTHENTIK: "Authentik account",
+    INVITATIONS: "Open invitations",
+    ROOMS: "Room removal",
+}
+
+
+def lanes(actor: str) -> list[list[Step]]:
+    """Authentik (account, then invitations) and Matrix (rooms) run at the same time."""
+    return [
+        [
+            Step(AUTHENTIK, TITLES[AUTHENTIK], _account),
+            Step(INVITATIONS, TITLES[INVITATIONS], partial(_invitations, actor=actor)),
+        ],
+        [Step(ROOMS, TITLES[ROOMS], partial(_rooms, actor=actor))],
+    ]
+
+
+def _account(journey: JourneyView) -> StepOutcome:
+    username = journey.authentik_username
+    if not username:
+        return skipped("no Authentik account given")
+    client = connections.authentik()
+    user = client.find_user(username)
+    if user is None:
+        if journey.step(AUTHENTIK).result.get("deleted"):
+            return done(f"{username} was deleted")
+        return failed(f"no Authentik user '{username}'")
+    journeys.set_member(journey.id, authentik_pk=user.pk)
+    if journey.params.get("delete_account"):
+        client.delete_user(user.pk)
+        return done(f"deleted {username}", pk=user.pk, deleted=True)
+    if not user.is_active:
+        return done(f"{username} was already deactivated", pk=user.pk)
+    client.update_user(user.pk, is_active=False)
+    return done(f"deactivated {username}", pk=user.pk, deactivated=True)
+
+
+def open_invitations_by(username: str) -> list[invites.Invite]:
+    """Invitations `username` created that still work."""
+    return [i for i in invites.list_invites() if i.created_by == username and not i.is_expired()]
+
+
+def _invitations(journey: JourneyView, *, actor: str) -> StepOutcome:
+    username = journey.authentik_username
+    if not username:
+        return skipped("no Authentik account given")
+    revoked: list[str] = list(journey.step(INVITATIONS).result.get("revoked") or [])
+    problems: list[str] = []
+    open_ones = open_invitations_by(username)
+    for invite in open_ones:
+        try:
+            invites.revoke(actor=actor, pk=invite.pk, name=invite.name)
+        except DashboardError as err:
+            problems.append(f"{invite.name}: {err}")
+        else:
+            revoked.append(invite.pk)
+    if problems:
+        return failed(
+            f"{len(problems)} invitation(s) not revoked: {'; '.join(problems[:3])}",
+            partial=bool(revoked),
+            revoked=revoked,
+        )
+    return done(f"revoked {len(open_ones)} open invitation(s)", revoked=revoked)
+
+
+def _rooms(journey: JourneyView, *, actor: str) -> StepOutcome:
+    user = journey.matrix_user_id
+    if not user:
+        return skipped("no Matrix account given")
+    params = journey.params
+    chosen = list(params.get("room_ids") or ())
+    if not chosen:
+        return done("not in any room the bot shares with them")
+    rooms: dict[str, dict[str, Any]] = dict(journey.step(ROOMS).result.get("rooms") or {})
+    todo = [room for room in chosen if not rooms.get(room, {}).get("ok")]
+    sent = (moderation.MESSAGE_SENT, moderation.MESSAGE_SENT_BEFORE)
+    messaged = [room for room, r in rooms.items() if r.get("message") in sent]
+    outcomes = moderation.remove_from_rooms(
+        actor=actor,
+        user_id=user,
+        room_ids=todo,
+        action=params["action"],
+        reason=params["reason"],
+        message_key=params.get("message_key") or None,
+        custom_message=params.get("custom_message", ""),
+        skip_message_in=messaged,
+    )
+    for o in outcomes:
+        rooms[o.room_id] = {
+            "status": str(o.status),
+            "reason": o.reason,
+            "ok": o.ok,
+            "message": o.message,
+        }
+    bad = [room for room in chosen if not rooms[room]["ok"]]
+    verb = "kicked from" if params["action"] == "kick" else "banned from"
+    if not bad:
+        return done(f"{verb} {len(chosen)} room(s)", rooms=rooms)
+    first = "; ".join(
+        f"{room}: {rooms[room]['status']} {rooms[room]['reason']}" for room in bad[:3]
+    )
+    return failed(
+        f"{len(bad)} of {len(chosen)} room(s) failed: {first}",
+        partial=len(bad) < len(chosen),
+        rooms=rooms,
+    )
