@@ -202,6 +202,11 @@ def render() -> None:
     identity = require_role("admin")
     st.title("Create user")
     st.caption("A new account in Authentik, with a password or a link to set one.")
+    # The one-time password first: a later failure on this run must not hide it.
+    if created := st.session_state.get(K.CREATE_USER_RESULT):
+        _show_result(created)
+    if problem := st.session_state.get(K.CREATE_USER_PROBLEM):
+        show_error(problem)
     try:
         groups = directory.groups()
     except NotConfigured as err:
@@ -210,10 +215,6 @@ def render() -> None:
     except DashboardError as err:
         show_error(err)
         return
-    if created := st.session_state.get(K.CREATE_USER_RESULT):
-        _show_result(created)
-    if problem := st.session_state.get(K.CREATE_USER_PROBLEM):
-        show_error(problem)
     _form(identity.username, groups)
 
 
