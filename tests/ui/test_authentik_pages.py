@@ -215,6 +215,21 @@ def test_users_directory_search_and_bulk_deactivate_with_per_user_results(
     assert not any("selected**" in m.value for m in at.markdown)
 
 
+def test_users_directory_shows_one_selected_users_detail(
+    fake: AuthentikFake, admin_app: AppTest
+) -> None:
+    staff = fake.add_group("staff")
+    fake.add_user("ada", name="Ada L", attributes={"organisation": "AS"}, groups=[staff.pk])
+    at = admin_app.switch_page("app/pages/users.py").run()
+    assert list(at.dataframe[0].value["Username"]) == ["ada", "akadmin"]
+    at.session_state[K.USERS_TABLE] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    (detail,) = at.expander
+    assert detail.label == "ada: details"
+    assert "Groups: staff" in detail.markdown[0].value
+    assert at.json[0].value == '{"organisation": "AS"}'
+
+
 def test_users_directory_delete_needs_the_word_and_export_has_every_user(
     fake: AuthentikFake, admin_app: AppTest
 ) -> None:
