@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.pages.create_user import GENERAL, errors_by_widget
 from app.services import connections
 from app.services.audit import AuditFilter, search
+from app.ui.account_fields import GENERAL, errors_by_widget
 from app.utils.config import get_settings
 from app.utils.state import SessionKey as K
 from tests.support.authentik_fake import FAKE_BASE_URL, AuthentikFake
