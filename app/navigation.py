@@ -26,6 +26,7 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "home", BOTH, "Overview"),
+    PageSpec("onboard.py", "Onboard member", ":material/waving_hand:", "onboard", ADMIN, "Members"),
     PageSpec("users.py", "Users directory", ":material/group:", "users", ADMIN, "Authentik"),
     PageSpec(
         "create_user.py", "Create user", ":material/person_add:", "create-user", ADMIN, "Authentik"

@@ -154,6 +154,7 @@ def fields(
     groups: list[directory.GroupChoice],
     *,
     interests_help: str = "Separated by commas",
+    on_interests: Callable[[], None] | None = None,
 ) -> None:
     """The account's widgets, each with its error underneath."""
     errors: dict[str, list[str]] = st.session_state.get(keys.errors) or {}
@@ -197,7 +198,7 @@ def fields(
     right.text_input("Organisation", key=keys.organisation)
     with right:
         field_error(errors, "organisation")
-    st.text_input("Interests", key=keys.interests, help=interests_help)
+    st.text_input("Interests", key=keys.interests, help=interests_help, on_change=on_interests)
     field_error(errors, "interests")
     st.text_area("Introduction", key=keys.intro, height=100)
     field_error(errors, "intro")

@@ -41,6 +41,32 @@ class SessionKey(StrEnum):
     AUDIT_FILTER = "audit_filter"
     AUDIT_PAGE = "audit_page"
 
+    # Onboard member page (account fields use the same shape as Create user)
+    ONBOARD_MODE = "onboard_mode"  # create a new Authentik account, or link an existing one
+    ONBOARD_FIRST_NAME = "onboard_first_name"
+    ONBOARD_LAST_NAME = "onboard_last_name"
+    ONBOARD_USERNAME = "onboard_username"
+    ONBOARD_SUGGESTED = "onboard_suggested"
+    ONBOARD_EMAIL = "onboard_email"
+    ONBOARD_GROUPS = "onboard_groups"
+    ONBOARD_INVITED_BY = "onboard_invited_by"
+    ONBOARD_ORGANISATION = "onboard_organisation"
+    ONBOARD_INTERESTS = "onboard_interests"
+    ONBOARD_INTRO = "onboard_intro"
+    ONBOARD_CREDENTIAL = "onboard_credential"
+    ONBOARD_SEARCH = "onboard_search"
+    ONBOARD_EXISTING = "onboard_existing"  # (pk, username) of the account to link
+    ONBOARD_MATRIX_PICK = "onboard_matrix_pick"
+    ONBOARD_MATRIX_TYPED = "onboard_matrix_typed"
+    ONBOARD_RECOMMENDATIONS = "onboard_recommendations"  # rooms the interests suggest
+    ONBOARD_RECOMMENDED = "onboard_recommended"
+    ONBOARD_CATEGORIES = "onboard_categories"
+    ONBOARD_HAND = "onboard_hand"
+    ONBOARD_SKIP_GRADUATION = "onboard_skip_graduation"
+    ONBOARD_ERRORS = "onboard_errors"
+    ONBOARD_PROBLEM = "onboard_problem"
+    ONBOARD_RESULT = "onboard_result"  # holds the one-time credential until dismissed
+
     # Templates page
     TEMPLATES_SELECTED = "templates_selected"
     TEMPLATES_BODY = "templates_body"  # + "_<template key>": the editor's text per template

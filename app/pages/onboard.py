@@ -1,0 +1,293 @@
+"""Onboard member (admin): Authentik account, Matrix account, rooms, graduation, welcome — one
+screen, one button; every step recorded, failed steps retryable."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.auth.guard import require_role
+from app.services import directory, onboarding, rooms
+from app.services.authentik_users import Credential
+from app.services.directory import DirectoryQuery
+from app.services.onboarding import OnboardingRequest, OnboardingResult
+from app.services.onboarding_steps import ROOMS, TITLES
+from app.ui import account_fields, journey_view
+from app.ui.account_fields import WIDGET_OF, AccountKeys, errors_by_widget
+from app.ui.feedback import show_error
+from app.utils.config import get_settings
+from app.utils.errors import DashboardError, FieldErrors, InputError
+from app.utils.state import SessionKey as K
+
+KEYS = AccountKeys(
+    K.ONBOARD_FIRST_NAME,
+    K.ONBOARD_LAST_NAME,
+    K.ONBOARD_USERNAME,
+    K.ONBOARD_SUGGESTED,
+    K.ONBOARD_EMAIL,
+    K.ONBOARD_GROUPS,
+    K.ONBOARD_INVITED_BY,
+    K.ONBOARD_ORGANISATION,
+    K.ONBOARD_INTERESTS,
+    K.ONBOARD_INTRO,
+    K.ONBOARD_CREDENTIAL,
+    K.ONBOARD_ERRORS,
+    K.ONBOARD_PROBLEM,
+)
+NEW, EXISTING = "new", "existing"
+TYPED = ""  # the Matrix picker's "type an ID" choice
+
+
+def _request() -> OnboardingRequest:
+    state = st.session_state
+    linking = state.get(K.ONBOARD_MODE) == EXISTING
+    existing = state.get(K.ONBOARD_EXISTING)
+    matrix = state.get(K.ONBOARD_MATRIX_PICK) or state.get(K.ONBOARD_MATRIX_TYPED, "")
+    if linking:
+        if existing is None:
+            raise InputError("existing account", "search for the account and pick it")
+        account = {"existing_user_pk": existing[0], "existing_username": existing[1]}
+    else:
+        entered = account_fields.entered(KEYS)
+        entered["interests"] = state.get(KEYS.interests, "")
+        entered["credential"] = str(entered["credential"])
+        entered["groups"] = tuple(entered["groups"])
+        account = entered
+    return OnboardingRequest(
+        **account,
+        matrix_user_id=matrix.strip(),
+        room_ids=tuple(_chosen_rooms()),
+        skip_graduation=bool(state.get(K.ONBOARD_SKIP_GRADUATION)),
+    )
+
+
+def _chosen_rooms() -> list[str]:
+    state = st.session_state
+    chosen = list(state.get(K.ONBOARD_RECOMMENDED, [])) + list(state.get(K.ONBOARD_HAND, []))
+    for category in state.get(K.ONBOARD_CATEGORIES, []):
+        chosen += [r.room_id for r in rooms.listed_rooms(category=category)]
+    return list(dict.fromkeys(chosen))
+
+
+def _submit(actor: str) -> None:
+    state = st.session_state
+    for key in (K.ONBOARD_ERRORS, K.ONBOARD_PROBLEM, K.ONBOARD_RESULT):
+        state.pop(key, None)
+    try:
+        result = onboarding.start(actor=actor, request=_request())
+    except InputError as err:
+        if err.field in WIDGET_OF:  # an account field: the message goes under it
+            state[K.ONBOARD_ERRORS] = errors_by_widget({err.field: [err.message]})
+        else:  # Matrix ID, rooms, existing account: under that section
+            state[K.ONBOARD_PROBLEM] = err
+        return
+    except FieldErrors as err:
+        state[K.ONBOARD_ERRORS] = errors_by_widget(err.errors)
+        return
+    except DashboardError as err:
+        state[K.ONBOARD_PROBLEM] = err
+        return
+    state[K.ONBOARD_RESULT] = result
+    if result.journey.step("authentik_account").status == "done":
+        account_fields.clear(KEYS)
+
+
+def _retry(actor: str, journey_id: int) -> None:
+    try:
+        st.session_state[K.ONBOARD_RESULT] = onboarding.retry(actor=actor, journey_id=journey_id)
+    except DashboardError as err:
+        st.session_state[K.ONBOARD_PROBLEM] = err
+
+
+def _dismiss() -> None:
+    st.session_state.pop(K.ONBOARD_RESULT, None)
+
+
+def _show_result(result: OnboardingResult) -> None:
+    journey = result.journey
+    with st.container(border=True):
+        who = journey.member_name or journey.member
+        st.markdown(f"**Onboarding #{journey.id}: {who}**")
+        journey_view.step_table(journey, TITLES)
+        names = {
+            r.room_id: r.label for r in rooms.rooms_by_id(onboarding.rooms_chosen(journey)).values()
+        }
+        journey_view.room_results(journey, ROOMS, names)
+        if result.welcome is not None:
+            st.caption(
+                "The welcome message is being sent in the background (a short hello, "
+                "then the welcome text); its result appears under Recent onboardings."
+            )
+        account_fields.show_credential(
+            username=journey.authentik_username,
+            name=journey.member_name,
+            password=result.password,
+            recovery_link=result.recovery_link,
+            dismiss=_dismiss,
+            key="onboard_dismiss",
+        )
+
+
+def _account_section(groups: list[directory.GroupChoice]) -> None:
+    st.subheader("1. Authentik account")
+    mode = st.radio(
+        "Account",
+        [NEW, EXISTING],
+        key=K.ONBOARD_MODE,
+        horizontal=True,
+        format_func={NEW: "Create a new account", EXISTING: "Link an existing one"}.get,
+        label_visibility="collapsed",
+    )
+    if mode == NEW:
+        account_fields.fields(
+            KEYS,
+            groups,
+            on_interests=_recommend,
+            interests_help="Separated by commas; also used to recommend rooms below",
+        )
+        return
+    search = st.text_input(
+        "Find the account", key=K.ONBOARD_SEARCH, placeholder="username, name or email"
+    )
+    matches = (
+        directory.page(query=DirectoryQuery(search=search), page_size=20).rows
+        if search.strip()
+        else ()
+    )
+    options = {
+        (u.pk, u.username): f"{u.username} — {u.name} ({u.email or 'no email'})" for u in matches
+    }
+    st.selectbox(
+        "Account",
+        list(options),
+        key=K.ONBOARD_EXISTING,
+        format_func=options.get,
+        index=None,
+        placeholder="Type above, then pick" if not options else "Pick one",
+    )
+    _section_problem("existing account")
+    st.text_input(
+        "Interests",
+        key=KEYS.interests,
+        on_change=_recommend,
+        help="Separated by commas; used to recommend rooms below",
+    )
+
+
+def _matrix_section(matrix_ready: bool) -> None:
+    st.subheader("2. Matrix account")
+    if not matrix_ready:
+        st.info("Matrix is not configured: the Matrix steps will be skipped.")
+        return
+    try:
+        members = rooms.welcome_room_members()
+    except DashboardError:
+        members = []
+    options = {m.user_id: f"{m.display_name or m.user_id} ({m.user_id})" for m in members}
+    st.selectbox(
+        "From the welcome room (as of the last room sync)",
+        [TYPED, *options],
+        key=K.ONBOARD_MATRIX_PICK,
+        format_func=lambda v: options.get(v, "— type an ID below —"),
+    )
+    if not st.session_state.get(K.ONBOARD_MATRIX_PICK):
+        st.text_input("Matrix user ID", key=K.ONBOARD_MATRIX_TYPED, placeholder="@name:example.org")
+    _section_problem("Matrix user ID")
+
+
+def _section_problem(field: str) -> None:
+    """The error about `field`, right under its section."""
+    problem = st.session_state.get(K.ONBOARD_PROBLEM)
+    if isinstance(problem, InputError) and problem.field == field:
+        st.error(f"**{problem.field}**: {problem.message}", icon=":material/error:")
+
+
+def _recommend() -> None:
+    """New interests: preselect the rooms they suggest (an explainable ranking)."""
+    interests = st.session_state.get(KEYS.interests, "")
+    found = rooms.recommend_rooms(interests, limit=10) if interests.strip() else []
+    st.session_state[K.ONBOARD_RECOMMENDATIONS] = found
+    st.session_state[K.ONBOARD_RECOMMENDED] = [r.room.room_id for r in found]
+
+
+def _rooms_section() -> None:
+    st.subheader("3. Rooms")
+    recommended: list[rooms.Recommendation] = st.session_state.get(K.ONBOARD_RECOMMENDATIONS, [])
+    labels = {r.room_id: r.label for r in rooms.listed_rooms()}
+    labels.update({r.room.room_id: r.room.label for r in recommended})
+    if recommended:
+        st.caption(
+            "Recommended from the interests: "
+            + "; ".join(f"**{r.room.label}** ({', '.join(r.reasons)})" for r in recommended)
+        )
+    elif not labels:
+        st.caption("No rooms yet: sync them on the Rooms page.")
+    st.multiselect(
+        "Recommended rooms",
+        list(labels),
+        key=K.ONBOARD_RECOMMENDED,
+        format_func=labels.get,
+        placeholder="Enter interests above",
+    )
+    st.multiselect(
+        "All rooms of these categories",
+        [c.name for c in rooms.categories()],
+        key=K.ONBOARD_CATEGORIES,
+    )
+    st.multiselect("More rooms", list(labels), key=K.ONBOARD_HAND, format_func=labels.get)
+    st.caption(f"{len(_chosen_rooms())} room(s) chosen.")
+    _section_problem("Rooms")
+
+
+def _welcome_section() -> None:
+    settings = get_settings()
+    st.subheader("4. Welcome room and message")
+    if not settings.auto_remove_from_indoc:
+        st.caption("AUTO_REMOVE_FROM_INDOC is off: members stay in the welcome room.")
+    elif not settings.matrix_welcome_room_id:
+        st.caption("MATRIX_WELCOME_ROOM_ID is not set: there is no welcome room to leave.")
+    st.checkbox("Keep them in the welcome room this time", key=K.ONBOARD_SKIP_GRADUATION)
+    st.caption(
+        f"A direct message follows: a short hello, then after "
+        f"{settings.welcome_dm_delay_seconds:g} s the welcome text (see Templates)."
+    )
+
+
+def render() -> None:
+    identity = require_role("admin")
+    st.title("Onboard member")
+    st.session_state.setdefault(KEYS.credential, Credential.PASSWORD)
+    if result := st.session_state.get(K.ONBOARD_RESULT):
+        _show_result(result)
+    problem = st.session_state.get(K.ONBOARD_PROBLEM)
+    if problem is not None and not isinstance(problem, InputError):
+        show_error(problem)
+    try:
+        groups = directory.groups()
+    except DashboardError as err:
+        show_error(err)
+        return
+    _account_section(groups)
+    matrix_ready = rooms.matrix_problem() is None
+    _matrix_section(matrix_ready)
+    if matrix_ready:
+        _rooms_section()
+        _welcome_section()
+    st.button(
+        "Onboard",
+        type="primary",
+        on_click=_submit,
+        args=(identity.username,),
+        icon=":material/person_add:",
+    )
+    st.divider()
+    st.subheader("Recent onboardings")
+    journey_view.recent_list(
+        onboarding.recent(),
+        TITLES,
+        key_prefix="onboard",
+        retry=lambda jid: _retry(identity.username, jid),
+    )
+
+
+if __name__ == "__main__":
+    render()

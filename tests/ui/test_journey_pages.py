@@ -1,0 +1,74 @@
+"""AppTest: Onboard member and Offboard member against real Synapse and the Authentik fake."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app.services import journeys, rooms
+from app.utils.state import SessionKey as K
+from tests.support.journey_env import JourneyEnv
+from tests.ui.conftest import log_in, new_app
+
+pytestmark = pytest.mark.synapse
+
+
+def wait_for(check, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def onboard_app(journey_env: JourneyEnv, admin_account):
+    at = log_in(new_app().run(), "admin")
+    return at.switch_page("app/pages/onboard.py").run()
+
+
+def test_onboard_page_happy_path_with_recommended_rooms(journey_env: JourneyEnv, onboard_app):
+    env, at = journey_env, onboard_app
+    hiking = env.room("Hiking club")
+    chess = env.room("Chess")
+    rooms.sync_rooms(actor="admin")
+    rooms.set_room_tags(
+        actor="admin", room_id=hiking, categories=["Outdoors"], keywords="hiking, mountains"
+    )
+    member = env.member()
+    at = at.run()
+    at.text_input(key=K.ONBOARD_FIRST_NAME).input("Grace").run()
+    at.text_input(key=K.ONBOARD_LAST_NAME).input("Hopper").run()
+    assert at.text_input(key=K.ONBOARD_USERNAME).value == "grace.hopper"
+    at.text_input(key=K.ONBOARD_INTERESTS).input("mountains, compilers").run()
+    assert at.multiselect(key=K.ONBOARD_RECOMMENDED).value == [hiking]
+    at.multiselect(key=K.ONBOARD_HAND).select(chess).run()
+    at.text_input(key=K.ONBOARD_MATRIX_TYPED).input(member.user_id).run()
+    assert "2 room(s) chosen." in [c.value for c in at.caption]
+    next(b for b in at.button if b.label == "Onboard").click().run()
+    assert not at.exception and not at.error
+    grid = at.dataframe[0].value
+    assert dict(zip(grid["Step"], grid["Status"], strict=True))["Room invites"] == "✅ done"
+    password = at.code[0].value
+    user = next(u for u in env.authentik.users.values() if u.username == "grace.hopper")
+    assert env.authentik.password_matches(user.pk, password)
+    assert {env.synapse.membership(env.bot, r, member.user_id) for r in (hiking, chess)} == {
+        "invite"
+    }
+    journey = journeys.recent("onboarding")[0]
+    wait_for(lambda: journeys.get(journey.id).step("welcome_dm").status == "done")
+    at.button(key="onboard_dismiss").click().run()
+    assert not at.code  # the one-time password is gone once dismissed
+
+
+def test_onboard_page_names_a_bad_matrix_id_before_any_request(journey_env, onboard_app):
+    at = onboard_app
+    at.text_input(key=K.ONBOARD_FIRST_NAME).input("Ada").run()
+    at.text_input(key=K.ONBOARD_MATRIX_TYPED).input("ada-at-example").run()
+    before = journey_env.authentik.count("POST")
+    next(b for b in at.button if b.label == "Onboard").click().run()
+    assert "**Matrix user ID**" in at.error[0].value
+    assert journey_env.authentik.count("POST") == before  # nothing created
+    assert journeys.recent("onboarding") == []
