@@ -20,6 +20,7 @@ from app.services.room_progress import (
     audit_details,
     audit_outcome,
     fan_out,
+    guarded,
     relay,
 )
 from app.utils import matrix_ids
@@ -91,6 +92,7 @@ def send_to_rooms(
     on_progress: ProgressCallback | None = None,
 ) -> list[RoomOutcome]:
     """Post `body` (plus the suffix) in each room; a done outcome's reason is the event ID."""
+    on_progress = guarded(on_progress)
     text = _body(body)
     rooms = room_list(room_ids)
     client = connections.matrix()
@@ -120,6 +122,7 @@ def send_direct(
 ) -> list[DirectOutcome]:
     """A direct message to each user: the bot's existing DM with them, or a new one (recorded
     in the bot's m.direct). One audit event per recipient."""
+    on_progress = guarded(on_progress)
     text = _body(body)
     users = recipients(user_ids)
     client = connections.matrix()

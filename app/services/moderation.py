@@ -34,6 +34,7 @@ from app.services.room_progress import (
     audit_details,
     audit_outcome,
     fan_out,
+    guarded,
     relay,
 )
 from app.utils.errors import InputError
@@ -123,6 +124,7 @@ def remove_from_rooms(
     tried); with `message_key`, the message is posted where the user still is (not in
     `skip_message_in`, e.g. rooms a previous attempt already messaged); then the removal,
     `client.concurrency` rooms at a time. Audited as one event with member=user_id."""
+    on_progress = guarded(on_progress)
     if action not in ACTIONS:
         raise InputError("Action", "choose kick or ban")
     why = clean_reason(reason)

@@ -6,7 +6,13 @@ import logging
 from collections.abc import Sequence
 
 from app.services import audit, connections
-from app.services.room_progress import ProgressCallback, audit_details, audit_outcome, relay
+from app.services.room_progress import (
+    ProgressCallback,
+    audit_details,
+    audit_outcome,
+    guarded,
+    relay,
+)
 from app.utils import matrix_ids
 from app.utils.errors import InputError
 from app.utils.matrix import RoomOutcome
@@ -36,6 +42,7 @@ def invite_to_rooms(
 
     The account must exist: Synapse would otherwise accept invites for a user nobody has.
     """
+    on_progress = guarded(on_progress)
     user = matrix_ids.user_id(user_id, field=USER_FIELD)
     rooms = room_list(room_ids)
     client = connections.matrix()

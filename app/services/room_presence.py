@@ -15,7 +15,7 @@ from typing import Literal
 from app.db.models import utcnow
 from app.services import connections
 from app.services.room_catalog import cached_rooms_of, rooms_by_id
-from app.services.room_progress import ProgressCallback, fan_out, relay
+from app.services.room_progress import ProgressCallback, fan_out, guarded, relay
 from app.utils import matrix_ids
 from app.utils.errors import InputError
 from app.utils.matrix import (
@@ -108,6 +108,7 @@ def preview_removal(
 
     Raises InputError for a bad ID or the bot itself, NotConfigured, and MatrixUnknownToken (a
     cache would not help: no removal can work with a refused token)."""
+    on_progress = guarded(on_progress)
     client = connections.matrix()
     user = target_user(user_id, client)
     try:

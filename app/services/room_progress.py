@@ -5,6 +5,7 @@ Callbacks always run in the caller's thread (a Streamlit page may only draw from
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -16,8 +17,10 @@ from app.utils.matrix_bulk import NOT_ATTEMPTED, reason_of, status_of
 
 __all__ = [
     "Progress", "ProgressCallback", "RoomOutcome", "Status", "audit_details", "audit_outcome",
-    "describe_outcome", "fan_out", "outcome_of", "relay",
+    "describe_outcome", "fan_out", "guarded", "outcome_of", "relay",
 ]
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -42,6 +45,33 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+def guarded(on_progress: ProgressCallback | None) -> ProgressCallback | None:
+    """The callback, made unable to abort the work it reports on.
+
+    Progress is a courtesy. A callback that raises (Streamlit stops a page run this way when
+    the person clicks elsewhere mid-run) must not cut short actions already under way, whose
+    audit record is written at the end: report once in the log, then stop reporting.
+    """
+    if on_progress is None:
+        return None
+    broken = False
+
+    def call(progress: Progress) -> None:
+        nonlocal broken
+        if broken:
+            return
+        try:
+            on_progress(progress)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as err:  # includes Streamlit's stop and rerun signals
+            broken = True
+            logger.info("progress reporting stopped (%s); the work goes on",
+                        type(err).__name__)
+
+    return call
 
 
 def relay(

@@ -19,6 +19,7 @@ from app.services.room_progress import (
     Progress,
     ProgressCallback,
     fan_out,
+    guarded,
     outcome_of,
     relay,
 )
@@ -88,6 +89,7 @@ def sync_rooms(*, actor: str, on_progress: ProgressCallback | None = None) -> Sy
     token, homeserver down); the run is recorded as failed first. Rooms that cannot be read
     are reported in the result and keep their previous data.
     """
+    on_progress = guarded(on_progress)
     client = connections.matrix()
     lock = room_sync_lock.try_acquire(actor=actor)
     if lock is None:

@@ -277,3 +277,30 @@ def test_with_the_homeserver_down_the_preview_falls_back_to_the_labelled_cache(
         (room, "Cached room", "join", True)]
     assert [o.status for o in outcomes] == [Status.UNREACHABLE]  # reported, never "done"
     assert synapse.membership(room_bot, room, member.user_id) == "join"
+
+
+class PageRunStopped(BaseException):
+    """Like Streamlit's StopException: raised in a page's callback when someone clicks away."""
+
+
+def test_a_progress_callback_that_stops_does_not_cut_a_removal_short(
+    synapse: SynapseServer, room_bot: TestUser, bot_client: MatrixClient, make_room,
+    make_matrix_user: MakeUser,
+) -> None:
+    member = make_matrix_user()
+    first, second = make_room(name="First"), make_room(name="Second")
+    for room in (first, second):
+        synapse.add_member(room_bot, room, member)
+    calls = []
+
+    def stops(progress: rooms.Progress) -> None:
+        calls.append(progress)
+        raise PageRunStopped
+
+    outcomes = moderation.remove_from_rooms(actor="mod", user_id=member.user_id,
+                                            room_ids=[first, second], action="kick",
+                                            reason="spam", on_progress=stops)
+
+    assert len(calls) == 1  # reported once, then no more
+    assert [o.status for o in outcomes] == [Status.DONE, Status.DONE]
+    assert audit.search(audit.AuditFilter(action="rooms.kick")).rows[0].member == member.user_id
