@@ -27,6 +27,9 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "Home", ":material/home:", "home", BOTH, "Overview"),
     PageSpec("onboard.py", "Onboard member", ":material/waving_hand:", "onboard", ADMIN, "Members"),
+    PageSpec(
+        "offboard.py", "Offboard member", ":material/person_off:", "offboard", BOTH, "Members"
+    ),
     PageSpec("users.py", "Users directory", ":material/group:", "users", ADMIN, "Authentik"),
     PageSpec(
         "create_user.py", "Create user", ":material/person_add:", "create-user", ADMIN, "Authentik"
@@ -34,12 +37,20 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("invites.py", "Invites", ":material/forward_to_inbox:", "invites", ADMIN, "Authentik"),
     PageSpec("rooms.py", "Rooms", ":material/meeting_room:", "rooms", BOTH, "Matrix"),
     PageSpec(
-        "room_invites.py", "Invite to rooms", ":material/group_add:", "invite-to-rooms", BOTH,
+        "room_invites.py",
+        "Invite to rooms",
+        ":material/group_add:",
+        "invite-to-rooms",
+        BOTH,
         "Matrix",
     ),
     PageSpec(
-        "remove_member.py", "Remove from rooms", ":material/person_remove:", "remove-member",
-        BOTH, "Matrix",
+        "remove_member.py",
+        "Remove from rooms",
+        ":material/person_remove:",
+        "remove-member",
+        BOTH,
+        "Matrix",
     ),
     PageSpec("messaging.py", "Messaging", ":material/chat:", "messaging", BOTH, "Matrix"),
     PageSpec("accounts.py", "Accounts", ":material/manage_accounts:", "accounts", ADMIN, "Admin"),

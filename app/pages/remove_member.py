@@ -11,23 +11,13 @@ import streamlit as st
 from app.auth.guard import require_role
 from app.services import moderation, rooms
 from app.services.room_progress import describe_outcome
+from app.ui import removal_preview
 from app.ui.feedback import show_error
+from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey
 
-MESSAGES = {
-    "": "No message",
-    "removal_spam": "Spam",
-    "removal_inactive": "Inactivity",
-    "removal_safety": "Safety",
-    "removal_custom": "Custom text (below)",
-}
-ACTION_LABELS = {"kick": "Kick (they may come back if invited)", "ban": "Ban (they cannot rejoin)"}
 DONE_WORDS = {"kick": "removed", "ban": "banned"}
-SOURCES = {
-    "admin-api": ":material/verified: Live, from the homeserver's admin API.",
-    "live-membership": ":material/verified: Live, read room by room.",
-}
 
 
 @dataclass(frozen=True)
@@ -69,33 +59,6 @@ def _find(user_id: str) -> None:
     bar.empty()
 
 
-def _show_preview(preview: moderation.RemovalPreview) -> None:
-    who = f"{preview.display_name} ({preview.user_id})" if preview.display_name \
-        else preview.user_id
-    st.subheader(f"{who} is in {len(preview.rooms)} room(s) shared with the bot")
-    if preview.source == "cache":
-        st.warning(preview.note, icon=":material/history:")
-    else:
-        st.caption(f"{SOURCES[preview.source]} {preview.note}")
-    if preview.unchecked:
-        st.warning(f"{len(preview.unchecked)} room(s) could not be checked, e.g. "
-                   f"{preview.unchecked[0].room_id}: {preview.unchecked[0].reason}")
-    if preview.other_rooms:
-        st.caption(f"They are also in {preview.other_rooms} room(s) the bot is not in; the bot "
-                   "cannot act there.")
-    if preview.rooms:
-        st.dataframe(
-            pd.DataFrame([
-                {"Room": r.name, "Membership": r.membership, "Bot may kick": r.can_kick,
-                 "Bot may ban": r.can_ban, "Why not": r.reason,
-                 "Their power": rooms.power_label(r.user_level),
-                 "Bot power": rooms.power_label(r.bot_level), "Room ID": r.room_id}
-                for r in preview.rooms
-            ]),
-            hide_index=True, width="stretch",
-        )
-
-
 def _plan_form(preview: moderation.RemovalPreview) -> None:
     labels = {r.room_id: r.name for r in preview.rooms}
     action = st.radio("Action", moderation.ACTIONS, key=SessionKey.REMOVE_ACTION,
@@ -109,8 +72,7 @@ def _plan_form(preview: moderation.RemovalPreview) -> None:
         key = st.selectbox("Message posted in each room first", list(MESSAGES),
                            key=SessionKey.REMOVE_MESSAGE, format_func=MESSAGES.__getitem__)
         custom = st.text_area("Custom text", key=SessionKey.REMOVE_CUSTOM,
-                              help="For 'Custom text'. Placeholders: {mention} {name} "
-                                   "{matrix_id} {username} {reason}")
+                              help=CUSTOM_HELP)
         if not st.form_submit_button("Review removal"):
             return
     try:
@@ -207,7 +169,7 @@ def render() -> None:
     run: RemovalRun | None = st.session_state.get(SessionKey.REMOVE_RESULT)
     labels = {r.room_id: r.name for r in preview.rooms} if preview else {}
     if preview is not None and run is None:
-        _show_preview(preview)
+        removal_preview.show(preview)
         if plan := st.session_state.get(SessionKey.REMOVE_PLAN):
             _confirm(identity.username, plan)
         elif preview.rooms:

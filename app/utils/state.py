@@ -67,6 +67,19 @@ class SessionKey(StrEnum):
     ONBOARD_PROBLEM = "onboard_problem"
     ONBOARD_RESULT = "onboard_result"  # holds the one-time credential until dismissed
 
+    # Offboard member page
+    OFFBOARD_USERNAME = "offboard_username"
+    OFFBOARD_MATRIX_ID = "offboard_matrix_id"
+    OFFBOARD_PREVIEW = "offboard_preview"  # what would be touched (offboarding.preview)
+    OFFBOARD_REASON = "offboard_reason"
+    OFFBOARD_ACTION = "offboard_action"
+    OFFBOARD_MESSAGE = "offboard_message"
+    OFFBOARD_CUSTOM = "offboard_custom"
+    OFFBOARD_DELETE = "offboard_delete"
+    OFFBOARD_CONFIRM = "offboard_confirm"
+    OFFBOARD_PROBLEM = "offboard_problem"
+    OFFBOARD_RESULT = "offboard_result"  # the journey just run
+
     # Templates page
     TEMPLATES_SELECTED = "templates_selected"
     TEMPLATES_BODY = "templates_body"  # + "_<template key>": the editor's text per template

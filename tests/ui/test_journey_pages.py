@@ -72,3 +72,28 @@ def test_onboard_page_names_a_bad_matrix_id_before_any_request(journey_env, onbo
     assert "**Matrix user ID**" in at.error[0].value
     assert journey_env.authentik.count("POST") == before  # nothing created
     assert journeys.recent("onboarding") == []
+
+
+def test_offboard_page_previews_then_offboards(journey_env: JourneyEnv, moderator_account):
+    env = journey_env
+    account = env.authentik.add_user("trouble", name="Trouble Maker")
+    member = env.synapse.register()
+    room = env.room("Lounge")
+    env.synapse.add_member(env.bot, room, member)
+    at = log_in(new_app().run(), "mod").switch_page("app/pages/offboard.py").run()
+    at.text_input(key=K.OFFBOARD_USERNAME).input("trouble")
+    at.text_input(key=K.OFFBOARD_MATRIX_ID).input(member.user_id)
+    next(b for b in at.button if b.label == "Preview").click().run()
+    assert not at.exception
+    assert any("Trouble Maker" in m.value for m in at.markdown)
+    assert list(at.dataframe[0].value["Room"]) == ["Lounge"]
+    next(b for b in at.button if b.label == "Offboard now").click().run()
+    assert "**Reason**" in at.error[0].value  # required, refused before any request
+    assert env.authentik.users[account.pk].is_active
+    at.text_input(key=K.OFFBOARD_REASON).input("harassment").run()
+    at.selectbox(key=K.OFFBOARD_MESSAGE).select("removal_safety").run()
+    next(b for b in at.button if b.label == "Offboard now").click().run()
+    assert not at.error
+    assert any("Offboarding #1" in m.value and ": done" in m.value for m in at.markdown)
+    assert not env.authentik.users[account.pk].is_active
+    assert env.synapse.membership(env.bot, room, member.user_id) == "leave"

@@ -1,0 +1,176 @@
+"""Offboard member (admins and moderators): preview, then account, invitations and rooms in
+one action, with a reason; every step recorded and retryable."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.auth.guard import require_role
+from app.services import offboarding
+from app.services.journeys import JourneyView
+from app.services.offboarding import OffboardingPreview, OffboardingRequest
+from app.services.offboarding_steps import ROOMS, TITLES
+from app.ui import journey_view, removal_preview
+from app.ui.feedback import show_error
+from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
+from app.utils.errors import DashboardError
+from app.utils.state import SessionKey as K
+
+
+def _clear(*keys: K) -> None:
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def _preview() -> None:
+    state = st.session_state
+    _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_RESULT, K.OFFBOARD_PROBLEM)
+    try:
+        state[K.OFFBOARD_PREVIEW] = offboarding.preview(
+            authentik_username=state.get(K.OFFBOARD_USERNAME, ""),
+            matrix_user_id=state.get(K.OFFBOARD_MATRIX_ID, ""),
+        )
+    except DashboardError as err:
+        state[K.OFFBOARD_PROBLEM] = err
+
+
+def _run(actor: str, preview: OffboardingPreview) -> None:
+    state = st.session_state
+    _clear(K.OFFBOARD_PROBLEM)
+    rooms = tuple(r.room_id for r in preview.rooms.rooms) if preview.rooms else ()
+    request = OffboardingRequest(
+        authentik_username=preview.authentik_user.username if preview.authentik_user else "",
+        matrix_user_id=preview.rooms.user_id if preview.rooms else "",
+        reason=state.get(K.OFFBOARD_REASON, ""),
+        action=state.get(K.OFFBOARD_ACTION, "kick"),
+        message_key=state.get(K.OFFBOARD_MESSAGE, ""),
+        custom_message=state.get(K.OFFBOARD_CUSTOM, ""),
+        delete_account=bool(state.get(K.OFFBOARD_DELETE)),
+        delete_confirmation=state.get(K.OFFBOARD_CONFIRM, ""),
+        room_ids=rooms,
+    )
+    try:
+        state[K.OFFBOARD_RESULT] = offboarding.start(actor=actor, request=request)
+    except DashboardError as err:
+        state[K.OFFBOARD_PROBLEM] = err
+        return
+    _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_REASON, K.OFFBOARD_CONFIRM, K.OFFBOARD_DELETE)
+
+
+def _retry(actor: str, journey_id: int) -> None:
+    try:
+        st.session_state[K.OFFBOARD_RESULT] = offboarding.retry(actor=actor, journey_id=journey_id)
+    except DashboardError as err:
+        st.session_state[K.OFFBOARD_PROBLEM] = err
+
+
+def _show_preview(preview: OffboardingPreview) -> None:
+    with st.container(border=True):
+        st.markdown("**Authentik account**")
+        if preview.authentik_user:
+            user = preview.authentik_user
+            state = "active" if user.is_active else "already deactivated"
+            st.write(f"{user.username} — {user.name} ({user.email or 'no email'}), {state}")
+            if preview.invitations:
+                st.write(
+                    f"{len(preview.invitations)} open invitation(s) they created will be "
+                    "revoked: " + ", ".join(i.name for i in preview.invitations)
+                )
+            else:
+                st.caption("No open invitations created by them.")
+        elif preview.authentik_problem:
+            st.warning(preview.authentik_problem, icon=":material/warning:")
+        else:
+            st.caption("No Authentik account given.")
+    with st.container(border=True):
+        st.markdown("**Matrix rooms**")
+        if preview.rooms:
+            removal_preview.show(preview.rooms)
+        elif preview.matrix_problem:
+            st.warning(preview.matrix_problem, icon=":material/warning:")
+        else:
+            st.caption("No Matrix account given.")
+
+
+def _plan(actor: str, preview: OffboardingPreview) -> None:
+    st.subheader("Offboard")
+    st.text_input(
+        "Reason",
+        key=K.OFFBOARD_REASON,
+        help="Required. Shown with the removal in each room and kept in the audit log.",
+    )
+    if preview.rooms and preview.rooms.rooms:
+        st.radio(
+            "In the rooms",
+            list(ACTION_LABELS),
+            key=K.OFFBOARD_ACTION,
+            horizontal=True,
+            format_func=ACTION_LABELS.__getitem__,
+        )
+        st.selectbox(
+            "Message posted in each room first",
+            list(MESSAGES),
+            key=K.OFFBOARD_MESSAGE,
+            format_func=MESSAGES.__getitem__,
+        )
+        st.text_area(
+            "Custom text",
+            key=K.OFFBOARD_CUSTOM,
+            height=80,
+            help=CUSTOM_HELP,
+        )
+    if user := preview.authentik_user:
+        delete = st.checkbox(
+            f"Delete the Authentik account {user.username} instead of "
+            "deactivating it (cannot be undone)",
+            key=K.OFFBOARD_DELETE,
+        )
+        if delete:
+            st.text_input(f"Type {user.username} to confirm the deletion", key=K.OFFBOARD_CONFIRM)
+    st.button(
+        "Offboard now",
+        type="primary",
+        on_click=_run,
+        args=(actor, preview),
+        icon=":material/person_off:",
+    )
+
+
+def _show_result(journey: JourneyView) -> None:
+    with st.container(border=True):
+        word = {"done": "done", "failed": "needs attention"}.get(journey.status, journey.status)
+        st.markdown(f"**Offboarding #{journey.id}: {journey.member}**: {word}")
+        journey_view.step_table(journey, TITLES)
+        journey_view.room_results(journey, ROOMS, {})
+
+
+def render() -> None:
+    identity = require_role("admin", "moderator")
+    st.title("Offboard member")
+    st.caption(
+        "Deactivate their Authentik account, revoke the invitations they made, and "
+        "remove them from every room — with a preview first."
+    )
+    if result := st.session_state.get(K.OFFBOARD_RESULT):
+        _show_result(result)
+    left, right = st.columns(2)
+    left.text_input("Authentik username", key=K.OFFBOARD_USERNAME)
+    right.text_input("Matrix user ID", key=K.OFFBOARD_MATRIX_ID, placeholder="@name:example.org")
+    st.button("Preview", on_click=_preview, icon=":material/search:")
+    if problem := st.session_state.get(K.OFFBOARD_PROBLEM):
+        show_error(problem)
+    if preview := st.session_state.get(K.OFFBOARD_PREVIEW):
+        _show_preview(preview)
+        _plan(identity.username, preview)
+    st.divider()
+    st.subheader("Recent offboardings")
+    journey_view.recent_list(
+        offboarding.recent(),
+        TITLES,
+        key_prefix="offboard",
+        retry=lambda jid: _retry(identity.username, jid),
+    )
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,61 @@
+"""The rooms a member is in and what the bot may do there: shown before any removal."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.services import moderation, rooms
+
+MESSAGES = {
+    "": "No message",
+    "removal_spam": "Spam",
+    "removal_inactive": "Inactivity",
+    "removal_safety": "Safety",
+    "removal_custom": "Custom text (below)",
+}
+ACTION_LABELS = {"kick": "Kick (they may come back if invited)", "ban": "Ban (they cannot rejoin)"}
+CUSTOM_HELP = "For 'Custom text'. Placeholders: {mention} {name} {matrix_id} {username} {reason}"
+SOURCES = {
+    "admin-api": ":material/verified: Live, from the homeserver's admin API.",
+    "live-membership": ":material/verified: Live, read room by room.",
+}
+
+
+def show(preview: moderation.RemovalPreview) -> None:
+    who = f"{preview.display_name} ({preview.user_id})" if preview.display_name else preview.user_id
+    st.subheader(f"{who} is in {len(preview.rooms)} room(s) shared with the bot")
+    if preview.source == "cache":
+        st.warning(preview.note, icon=":material/history:")
+    else:
+        st.caption(f"{SOURCES[preview.source]} {preview.note}")
+    if preview.unchecked:
+        st.warning(
+            f"{len(preview.unchecked)} room(s) could not be checked, e.g. "
+            f"{preview.unchecked[0].room_id}: {preview.unchecked[0].reason}"
+        )
+    if preview.other_rooms:
+        st.caption(
+            f"They are also in {preview.other_rooms} room(s) the bot is not in; the bot "
+            "cannot act there."
+        )
+    if preview.rooms:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Room": r.name,
+                        "Membership": r.membership,
+                        "Bot may kick": r.can_kick,
+                        "Bot may ban": r.can_ban,
+                        "Why not": r.reason,
+                        "Their power": rooms.power_label(r.user_level),
+                        "Bot power": rooms.power_label(r.bot_level),
+                        "Room ID": r.room_id,
+                    }
+                    for r in preview.rooms
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
