@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app.services.accounts import create_account
@@ -13,6 +14,14 @@ from app.utils.state import SessionKey
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "streamlit_app.py")
 PASSWORD = "a long enough password"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """st.cache_data lives as long as the process: each test starts without another's."""
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
 
 
 def new_app() -> AppTest:
