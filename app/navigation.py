@@ -54,6 +54,9 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("messaging.py", "Messaging", ":material/chat:", "messaging", BOTH, "Matrix"),
     PageSpec("accounts.py", "Accounts", ":material/manage_accounts:", "accounts", ADMIN, "Admin"),
+    PageSpec(
+        "moderators.py", "Moderators", ":material/shield_person:", "moderators", ADMIN, "Admin"
+    ),
     PageSpec("audit_log.py", "Audit log", ":material/history:", "audit", ADMIN, "Admin"),
     PageSpec("templates.py", "Templates", ":material/edit_note:", "templates", ADMIN, "Admin"),
 )

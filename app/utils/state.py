@@ -80,6 +80,17 @@ class SessionKey(StrEnum):
     OFFBOARD_PROBLEM = "offboard_problem"
     OFFBOARD_RESULT = "offboard_result"  # the journey just run
 
+    # Moderators page
+    MODERATORS_ACCOUNT = "moderators_account"
+    MODERATORS_FOR = "moderators_for"  # the account whose Matrix ID the input shows
+    MODERATORS_MATRIX_ID = "moderators_matrix_id"
+    MODERATORS_ROOMS = "moderators_rooms"
+    MODERATORS_CATEGORIES = "moderators_categories"
+    MODERATORS_LEVEL = "moderators_level"
+    MODERATORS_RESULT = "moderators_result"  # (level, one outcome per room)
+    MODERATORS_NOTICE = "moderators_notice"
+    MODERATORS_PROBLEM = "moderators_problem"
+
     # Templates page
     TEMPLATES_SELECTED = "templates_selected"
     TEMPLATES_BODY = "templates_body"  # + "_<template key>": the editor's text per template

@@ -97,3 +97,22 @@ def test_offboard_page_previews_then_offboards(journey_env: JourneyEnv, moderato
     assert any("Offboarding #1" in m.value and ": done" in m.value for m in at.markdown)
     assert not env.authentik.users[account.pk].is_active
     assert env.synapse.membership(env.bot, room, member.user_id) == "leave"
+
+
+def test_moderators_page_links_matrix_id_and_sets_power(journey_env: JourneyEnv, admin_account):
+    env = journey_env
+    room = env.room("Help desk")
+    rooms.sync_rooms(actor="admin")
+    person = env.synapse.register()
+    at = log_in(new_app().run(), "admin").switch_page("app/pages/moderators.py").run()
+    at.text_input(key=K.MODERATORS_MATRIX_ID).input("not-an-id")
+    next(b for b in at.button if b.label == "Save Matrix ID").click().run()
+    assert "**Matrix user ID**" in at.error[0].value
+    at.text_input(key=K.MODERATORS_MATRIX_ID).input(person.user_id)
+    next(b for b in at.button if b.label == "Save Matrix ID").click().run()
+    assert not at.error
+    at.multiselect(key=K.MODERATORS_ROOMS).select(room).run()
+    next(b for b in at.button if b.label == "Set power level").click().run()
+    assert "Power level 50 set in 1 of 1 room(s)." in at.success[0].value
+    levels = env.synapse.state(env.bot, room, "m.room.power_levels")
+    assert levels["users"][person.user_id] == 50

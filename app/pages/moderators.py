@@ -1,0 +1,174 @@
+"""Moderators (admin): who moderates, their Matrix ID, and their power level in chosen rooms."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.auth.guard import require_role
+from app.services import accounts, moderators, rooms
+from app.services.room_progress import describe_outcome
+from app.ui.feedback import show_error, show_notice
+from app.utils.errors import DashboardError
+from app.utils.state import SessionKey as K
+
+
+def _link(actor: str, account: accounts.AccountView) -> None:
+    st.session_state.pop(K.MODERATORS_PROBLEM, None)
+    try:
+        user = moderators.link_matrix_id(
+            actor=actor,
+            account_id=account.id,
+            matrix_user_id=st.session_state[K.MODERATORS_MATRIX_ID],
+        )
+    except DashboardError as err:
+        st.session_state[K.MODERATORS_PROBLEM] = err
+        return
+    st.session_state[K.MODERATORS_NOTICE] = (
+        f"{account.username} acts as {user} in rooms."
+        if user
+        else f"{account.username} has no Matrix ID now."
+    )
+
+
+def _set_role(actor: str, account: accounts.AccountView, role: str) -> None:
+    st.session_state.pop(K.MODERATORS_PROBLEM, None)
+    try:
+        accounts.set_role(actor=actor, account_id=account.id, role=role)
+    except DashboardError as err:
+        st.session_state[K.MODERATORS_PROBLEM] = err
+        return
+    st.session_state[K.MODERATORS_NOTICE] = f"{account.username} is now {role}."
+
+
+def _set_power(actor: str, matrix_user_id: str, level: int) -> None:
+    state = st.session_state
+    state.pop(K.MODERATORS_PROBLEM, None)
+    chosen = list(state.get(K.MODERATORS_ROOMS, []))
+    for category in state.get(K.MODERATORS_CATEGORIES, []):
+        chosen += [r.room_id for r in rooms.listed_rooms(category=category)]
+    try:
+        outcomes = moderators.set_room_power(
+            actor=actor,
+            matrix_user_id=matrix_user_id,
+            room_ids=list(dict.fromkeys(chosen)),
+            level=level,
+        )
+    except DashboardError as err:
+        state[K.MODERATORS_PROBLEM] = err
+        return
+    state[K.MODERATORS_RESULT] = (level, outcomes)
+
+
+def _table(rows: list[accounts.AccountView], linked: dict[int, str]) -> None:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Username": a.username,
+                    "Name": a.display_name,
+                    "Role": a.role,
+                    "Active": a.is_active,
+                    "Matrix ID": linked.get(a.id, ""),
+                }
+                for a in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _power_section(actor: str, matrix_user_id: str) -> None:
+    st.markdown(f"**Power level of {matrix_user_id} in rooms**")
+    labels = {r.room_id: r.label for r in rooms.listed_rooms()}
+    if not labels:
+        st.caption("No rooms yet: sync them on the Rooms page.")
+        return
+    st.multiselect("Rooms", list(labels), key=K.MODERATORS_ROOMS, format_func=labels.get)
+    st.multiselect(
+        "All rooms of these categories",
+        [c.name for c in rooms.categories()],
+        key=K.MODERATORS_CATEGORIES,
+    )
+    level = st.number_input(
+        "Power level",
+        min_value=0,
+        max_value=moderators.MAX_LEVEL,
+        value=moderators.MODERATOR_LEVEL,
+        step=10,
+        key=K.MODERATORS_LEVEL,
+        help="50 is the usual moderator level; 0 takes the power away.",
+    )
+    st.button(
+        "Set power level",
+        type="primary",
+        on_click=_set_power,
+        args=(actor, matrix_user_id, int(level)),
+        icon=":material/shield_person:",
+    )
+    if result := st.session_state.get(K.MODERATORS_RESULT):
+        wanted, outcomes = result
+        ok = sum(1 for o in outcomes if o.ok)
+        (st.success if ok == len(outcomes) else st.warning)(
+            f"Power level {wanted} set in {ok} of {len(outcomes)} room(s)."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Room": labels.get(o.room_id, o.room_id),
+                        "Result": describe_outcome(o, done=f"set to {wanted}"),
+                    }
+                    for o in outcomes
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def render() -> None:
+    identity = require_role("admin")
+    st.title("Moderators")
+    st.caption(
+        "Promote people to moderator (or admin), link their Matrix account, and give "
+        "them moderator power in the rooms they look after."
+    )
+    if problem := st.session_state.get(K.MODERATORS_PROBLEM):
+        show_error(problem)
+    show_notice(st.session_state.pop(K.MODERATORS_NOTICE, None))
+    rows = accounts.list_accounts()
+    linked = moderators.linked_matrix_ids()
+    _table(rows, linked)
+    by_name = {a.username: a for a in rows}
+    name = st.selectbox("Account", list(by_name), key=K.MODERATORS_ACCOUNT)
+    if name is None:
+        return
+    account = by_name[name]
+    cols = st.columns(2)
+    cols[0].button(
+        "Make moderator",
+        disabled=account.role == "moderator",
+        on_click=_set_role,
+        args=(identity.username, account, "moderator"),
+    )
+    cols[1].button(
+        "Make admin",
+        disabled=account.role == "admin",
+        on_click=_set_role,
+        args=(identity.username, account, "admin"),
+    )
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    if st.session_state.get(K.MODERATORS_FOR) != account.id:  # a new account: show its ID
+        st.session_state[K.MODERATORS_MATRIX_ID] = linked.get(account.id, "")
+        st.session_state[K.MODERATORS_FOR] = account.id
+        st.session_state.pop(K.MODERATORS_RESULT, None)
+    left.text_input("Matrix user ID", key=K.MODERATORS_MATRIX_ID, placeholder="@name:example.org")
+    right.button("Save Matrix ID", on_click=_link, args=(identity.username, account))
+    if (user := linked.get(account.id)) and rooms.matrix_problem() is None:
+        _power_section(identity.username, user)
+
+
+if __name__ == "__main__":
+    render()
