@@ -21,7 +21,6 @@ from app.utils.errors import InputError
 from app.utils.matrix import (
     MatrixClient,
     MatrixError,
-    MatrixForbidden,
     MatrixUnknownToken,
     MatrixUnreachable,
     Membership,
@@ -126,8 +125,10 @@ def _live(
     if client.is_server_admin():
         try:
             theirs = client.admin_joined_rooms(user)
-        except MatrixForbidden:  # no longer an admin: fall through to the membership reads
-            logger.info("admin API refused; checking memberships room by room")
+        except (MatrixUnreachable, MatrixUnknownToken):
+            raise
+        except MatrixError as err:  # e.g. no longer an admin: read memberships room by room
+            logger.info("admin API lookup failed (%s); checking room by room", err.detail)
         else:
             ours = set(client.joined_rooms())
             shared = {room: Membership.JOIN for room in theirs if room in ours}

@@ -304,3 +304,20 @@ def test_a_progress_callback_that_stops_does_not_cut_a_removal_short(
     assert len(calls) == 1  # reported once, then no more
     assert [o.status for o in outcomes] == [Status.DONE, Status.DONE]
     assert audit.search(audit.AuditFilter(action="rooms.kick")).rows[0].member == member.user_id
+
+
+def test_a_bot_demoted_from_server_admin_falls_back_to_live_membership(
+    synapse: SynapseServer, room_bot: TestUser, bot_client: MatrixClient, make_room,
+    make_matrix_user: MakeUser,
+) -> None:
+    member = make_matrix_user()
+    room = make_room(name="Still checked")
+    synapse.add_member(room_bot, room, member)
+    assert bot_client.is_server_admin()  # known (and cached) while it was an admin
+    synapse.request("PUT", f"/_synapse/admin/v1/users/{quote(room_bot.user_id)}/admin",
+                    token=synapse.bot.access_token, json={"admin": False})
+
+    preview = moderation.preview_removal(member.user_id)
+
+    assert preview.source == "live-membership"
+    assert [(r.room_id, r.membership) for r in preview.rooms] == [(room, "join")]
