@@ -3,6 +3,7 @@ optional message, see one result per room, retry the rooms that failed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -105,14 +106,18 @@ def _confirm(actor: str, plan: RemovalPlan) -> None:
     right.button("Cancel", key=SessionKey.REMOVE_CANCEL, on_click=_clear,
                  args=(SessionKey.REMOVE_PLAN,))
     if confirmed:
-        _run(actor, plan, lambda progress: moderation.remove_from_rooms(
+        _run(plan, lambda progress: moderation.remove_from_rooms(
             actor=actor, user_id=plan.user_id, room_ids=plan.room_ids, action=plan.action,
             reason=plan.reason, message_key=plan.message_key or None,
             custom_message=plan.custom_message, display_name=plan.display_name,
             on_progress=progress))
 
 
-def _run(actor: str, plan: RemovalPlan, work, previous: RemovalRun | None = None) -> None:
+def _run(
+    plan: RemovalPlan,
+    work: Callable[[rooms.ProgressCallback], Sequence[moderation.RemovalOutcome]],
+    previous: RemovalRun | None = None,
+) -> None:
     """Run `work(on_progress)` with a progress bar; keep the (merged) outcomes; redraw."""
     bar = st.progress(0.0, text="Checking the bot's power…")
     try:
@@ -144,7 +149,7 @@ def _results(actor: str, run: RemovalRun, labels: dict[str, str]) -> None:
     failed = moderation.failed_rooms(run.outcomes)
     if failed and st.button(f"Retry failed rooms ({len(failed)})", key=SessionKey.REMOVE_RETRY,
                             icon=":material/replay:"):
-        _run(actor, plan, lambda progress: moderation.retry_failed(
+        _run(plan, lambda progress: moderation.retry_failed(
             actor=actor, user_id=plan.user_id, outcomes=run.outcomes, action=plan.action,
             reason=plan.reason, message_key=plan.message_key or None,
             custom_message=plan.custom_message, display_name=plan.display_name,
