@@ -8,7 +8,9 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from app.auth import oidc_config
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setup_token
 from app.db import migrate
 from app.services import accounts, rooms
@@ -30,10 +32,13 @@ def _serve(args: argparse.Namespace) -> int:
     _migrate(args)
     announce_setup_token()  # at start-up, before anyone opens the page
     os.environ[SETUP_ANNOUNCED_ENV] = "1"
+    sso_args = oidc_config.streamlit_args(get_settings(), args.generated_dir)
+    print("SSO (Authentik):", "on" if sso_args else "off (OIDC_* not set)")
     command = [
         sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py"),
         "--server.address", args.address, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        *sso_args,
     ]
     os.chdir(PROJECT_ROOT)
     os.execv(sys.executable, command)  # noqa: S606 (fixed argv, no shell)
@@ -88,6 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, then start the dashboard (Streamlit)")
     serve.add_argument("--address", default="127.0.0.1", help="interface to listen on")
     serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument(
+        "--generated-dir",
+        type=Path,
+        default=oidc_config.GENERATED_DIR,
+        help="where the Streamlit secrets generated from OIDC_* go (default .streamlit/generated)",
+    )
     sub.add_parser("migrate", help="upgrade the database schema to the newest revision")
     admin = sub.add_parser("create-admin", help="create an admin account from the shell")
     admin.add_argument("--username", required=True)
