@@ -11,6 +11,7 @@ from app import navigation
 from app.auth import web_session
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, needs_setup
 from app.db.migrate import is_up_to_date
+from app.ui.sso import render_sso_login
 from app.utils.config import ConfigError, get_settings
 from app.utils.logging_setup import configure_logging
 
@@ -52,7 +53,8 @@ def main() -> None:
 
     identity = web_session.current_identity()
     web_session.sync_cookie()
-    pages = navigation.pages_for(identity, needs_setup=identity is None and needs_setup())
+    setup_gate = identity is None and needs_setup()
+    pages = navigation.pages_for(identity, needs_setup=setup_gate)
     current = st.navigation(pages, position="sidebar" if identity else "hidden")
     if identity is not None:
         with st.sidebar:
@@ -61,3 +63,7 @@ def main() -> None:
                 "Log out", icon=":material/logout:", on_click=web_session.end, key="sidebar_logout"
             )
     current.run()
+    if setup_gate and web_session.sso_available():
+        # With SSO, the first admin may also arrive through Authentik's admin group.
+        st.divider()
+        render_sso_login()

@@ -2,16 +2,21 @@
 
 Identity always comes from the database (token -> session row -> account and role); nothing
 the browser sends besides the opaque token (no query parameter, no cookie field) decides it.
+With SSO configured, a fresh Authentik login (`st.user`, claims Streamlit verified and keeps in
+a signed cookie) is turned into such a session once, by `app.auth.oidc`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from app.auth import cookies
+from app.auth import cookies, oidc, oidc_config
 from app.auth.identity import Identity
 from app.auth.login import log_out
 from app.auth.sessions import validate_session
+from app.utils.config import get_settings
 from app.utils.state import SessionKey
 
 
@@ -30,7 +35,7 @@ def current_identity() -> Identity | None:
         state.pop(SessionKey.COOKIE_TO_WRITE, None)
         if from_cookie:  # a stale, revoked or forged cookie: remove it from the browser
             state[SessionKey.COOKIE_TO_CLEAR] = True
-        return None
+        return _sso_sign_in()
     state[SessionKey.SESSION_TOKEN] = token
     state[SessionKey.ACCOUNT] = identity
     return identity
@@ -47,13 +52,77 @@ def begin(token: str, identity: Identity) -> None:
 
 
 def end() -> None:
-    """Logout: revoke the session row, forget it here, and clear the cookie."""
+    """Logout: revoke the session row, forget it here, and clear the cookie.
+
+    For an SSO account, also log out of Streamlit's OIDC login and Authentik (st.logout sends
+    the browser to Authentik's end-session endpoint). The session row is revoked first, so
+    even if the browser leaves before our cookie is removed, that cookie opens nothing and
+    the next page load clears it.
+    """
     state = st.session_state
-    log_out(state.get(SessionKey.SESSION_TOKEN), state.get(SessionKey.ACCOUNT))
+    identity = state.get(SessionKey.ACCOUNT)
+    log_out(state.get(SessionKey.SESSION_TOKEN), identity)
     for key in (SessionKey.SESSION_TOKEN, SessionKey.ACCOUNT, SessionKey.COOKIE_TO_WRITE):
         state.pop(key, None)
     state[SessionKey.LOGGED_OUT] = True
     state[SessionKey.COOKIE_TO_CLEAR] = True
+    if isinstance(identity, Identity) and identity.auth_source == "oidc" and sso_available():
+        st.logout()
+
+
+def sso_configured() -> bool:
+    """The OIDC_* settings are complete (Streamlit may still lack its generated secrets)."""
+    return oidc_config.is_configured(get_settings())
+
+
+def sso_available() -> bool:
+    """SSO can be used in this process: configured, and Streamlit has its `[auth]` secrets
+    (that is, it was started by `python -m app serve`)."""
+    if not sso_configured():
+        return False
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def _sso_claims() -> dict[str, Any] | None:
+    """The Authentik ID-token claims of this browser, if it is logged in there."""
+    if not sso_available():
+        return None  # st.user is only consulted when SSO is on
+    claims = st.user.to_dict()
+    return claims if claims.get("is_logged_in") is True else None
+
+
+def _sso_sign_in() -> Identity | None:
+    """Start a dashboard session from a fresh Authentik login, once per Authentik login.
+
+    Using each login only once per browser session means that a session which ended here
+    (logout in another tab, revoked by an admin, expired) is not silently restarted from
+    claims still held in memory.
+    """
+    state = st.session_state
+    claims = _sso_claims()
+    if claims is None:
+        state.pop(SessionKey.SSO_ERROR, None)
+        state.pop(SessionKey.SSO_NOTICE, None)
+        return None
+    key = oidc.claims_key(claims)
+    if state.get(SessionKey.SSO_CLAIMS_USED) == key:
+        return None
+    state[SessionKey.SSO_CLAIMS_USED] = key
+    try:
+        token, identity = oidc.sign_in_from_claims(claims)
+    except oidc.SsoExpired as err:
+        state[SessionKey.SSO_NOTICE] = str(err)
+        return None
+    except oidc.SsoRefused as err:
+        state[SessionKey.SSO_ERROR] = str(err)
+        return None
+    state.pop(SessionKey.SSO_ERROR, None)
+    state.pop(SessionKey.SSO_NOTICE, None)
+    begin(token, identity)
+    return identity
 
 
 def sync_cookie() -> None:

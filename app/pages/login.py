@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.auth import web_session
 from app.auth.login import LoginRefused, log_in
+from app.ui.sso import render_sso_login
 from app.utils.state import SessionKey
 
 
@@ -40,6 +41,7 @@ def render() -> None:
         st.form_submit_button("Log in", type="primary", on_click=_submit)
     if error := st.session_state.get(SessionKey.LOGIN_ERROR):
         st.error(error, icon=":material/lock:")
+    render_sso_login()
 
 
 if __name__ == "__main__":
