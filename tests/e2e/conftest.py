@@ -13,7 +13,9 @@ from playwright.sync_api import Page, expect
 from app.db import migrate
 from app.services.accounts import create_account
 from app.utils.config import get_settings
-from tests.support.streamlit_server import StreamlitServer, server_env
+from tests.support.oidc_provider import OidcProvider
+from tests.support.served_app import ServedApp
+from tests.support.streamlit_server import StreamlitServer, free_port, server_env
 
 PASSWORD = "a long enough password"
 CHROMIUM_ARGS = [
@@ -88,7 +90,7 @@ def goto(page: Page, url: str) -> None:
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log in", exact=True).click()
     settle(page)
 
 
@@ -124,3 +126,50 @@ def start_server(e2e_db, tmp_path) -> Iterator[Callable[..., StreamlitServer]]:
 def accounts_ready(e2e_db) -> None:
     create_account(actor="test", username="admin", password=PASSWORD, role="admin")
     create_account(actor="test", username="mod", password=PASSWORD, role="moderator")
+
+
+# -- SSO: the test OpenID Connect provider and servers started like `python -m app serve` ---
+SSO_CLIENT_ID = "community-dashboard"
+SSO_CLIENT_SECRET = "client secret of the test provider"
+SSO_COOKIE_SECRET = "cookie secret of the browser tests, long enough"
+
+
+@pytest.fixture
+def oidc_provider() -> Iterator[OidcProvider]:
+    with OidcProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def start_sso_server(e2e_db, tmp_path, oidc_provider) -> Iterator[Callable[..., ServedApp]]:
+    """`start()` runs `python -m app serve` with OIDC_* pointing at the test provider, which
+    gets the server's callback registered as its redirect URI."""
+    servers: list[ServedApp] = []
+
+    def start(**extra_env: str) -> ServedApp:
+        port = free_port()
+        callback = f"http://127.0.0.1:{port}/oauth2callback"
+        oidc_provider.add_client(SSO_CLIENT_ID, SSO_CLIENT_SECRET, [callback])
+        env = server_env(
+            e2e_db,
+            OIDC_CLIENT_ID=SSO_CLIENT_ID,
+            OIDC_CLIENT_SECRET=SSO_CLIENT_SECRET,
+            OIDC_SERVER_METADATA_URL=oidc_provider.metadata_url,
+            OIDC_REDIRECT_URI=callback,
+            OIDC_COOKIE_SECRET=SSO_COOKIE_SECRET,
+            NO_PROXY="127.0.0.1,localhost",
+            **extra_env,
+        )
+        n = len(servers)
+        server = ServedApp(
+            env=env,
+            log_path=tmp_path / f"served-{n}.log",
+            port=port,
+            generated_dir=tmp_path / f"generated-{n}",
+        )
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
