@@ -53,7 +53,11 @@ def session_cookie(page: Page) -> str:
 
 
 def sidebar_links(page: Page) -> list[str]:
+    """Every page link in the sidebar (a long list is folded behind "View N more")."""
     nav = page.get_by_test_id("stSidebarNav")
+    more = nav.get_by_test_id("stSidebarNavViewButton")
+    if more.count() and "more" in more.inner_text():
+        more.click()
     # Each link's text is its material icon name, then its title.
     return [t.split("\n")[-1].strip() for t in nav.get_by_role("link").all_inner_texts()]
 
