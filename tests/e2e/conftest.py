@@ -87,11 +87,19 @@ def goto(page: Page, url: str) -> None:
     settle(page)
 
 
+def session_cookie(page: Page) -> str:
+    """The login cookie, once the cookie component has written it: its iframe mounts a moment
+    after the run that logged in, and a reload before that is a fresh, logged-out page."""
+    page.wait_for_function("document.cookie.includes('cd_session=')")
+    return next(c["value"] for c in page.context.cookies() if c["name"] == "cd_session")
+
+
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in", exact=True).click()
     settle(page)
+    session_cookie(page)
 
 
 def expect_login_page(page: Page) -> None:

@@ -16,7 +16,7 @@ from app.auth.sessions import validate_session
 from app.db.engine import session_scope
 from app.db.models import Account
 from app.services import audit
-from tests.e2e.conftest import PASSWORD, expect_login_page, goto, log_in, settle
+from tests.e2e.conftest import PASSWORD, expect_login_page, goto, log_in, session_cookie, settle
 from tests.support.oidc_provider import OidcProvider, OidcUser
 
 pytestmark = pytest.mark.browser
@@ -44,12 +44,6 @@ def provider_log_out(page: Page, provider: OidcProvider, server_url: str, button
         page.get_by_role("button", name=button, exact=True).click()
     page.wait_for_url(f"{server_url}/")
     settle(page)
-
-
-def session_cookie(page: Page) -> str:
-    """Our session cookie, once the cookie component has written it (it is not HttpOnly)."""
-    page.wait_for_function("document.cookie.includes('cd_session=')")
-    return next(c["value"] for c in page.context.cookies() if c["name"] == "cd_session")
 
 
 def sidebar_links(page: Page) -> list[str]:
