@@ -6,14 +6,11 @@ Streamlit secrets generated from the OIDC_* settings, exec Streamlit with `--sec
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.streamlit_server import ROOT, StreamlitServer
+from tests.support.streamlit_server import StreamlitServer
 
 
 @dataclass
@@ -26,20 +23,3 @@ class ServedApp(StreamlitServer):
         if self.generated_dir is not None:
             command += ["--generated-dir", str(self.generated_dir)]
         return command
-
-    def start(self, timeout: float = 30) -> ServedApp:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"python -m app serve exited early:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as resp:
-                    if resp.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"the served app did not become healthy in {timeout}s:\n{self.log()}")

@@ -35,8 +35,9 @@ class StreamlitServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30) -> StreamlitServer:
-        command = [
+    def command(self) -> list[str]:
+        """Bare `streamlit run`; subclasses start the app other ways."""
+        return [
             sys.executable,
             "-m",
             "streamlit",
@@ -51,21 +52,23 @@ class StreamlitServer:
             "--browser.gatherUsageStats",
             "false",
         ]
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
+
+    def start(self, timeout: float = 30) -> StreamlitServer:
+        with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{self.log()}")
+                raise RuntimeError(f"the app exited early:\n{self.log()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1) as resp:
                     if resp.status == 200:
                         return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError(f"streamlit did not become healthy in {timeout}s:\n{self.log()}")
+        raise RuntimeError(f"the app did not become healthy in {timeout}s:\n{self.log()}")
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
