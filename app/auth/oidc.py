@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth.identity import Identity
@@ -163,11 +164,22 @@ def sign_in_from_claims(
     parsed = parse_claims(claims)
     _check_fresh(parsed, now)
     role = role_for_groups(parsed.groups, settings)
+    try:
+        return _sign_in(parsed, role, now, settings)
+    except IntegrityError:  # the same first login twice at once: the other one created the row
+        return _sign_in(parsed, role, now, settings)
+
+
+def _sign_in(
+    parsed: SsoClaims, role: str | None, now: datetime, settings: Settings
+) -> tuple[str, Identity]:
     refused: str | None = None
     revoke_id: int | None = None
+    replayed = False
     with session_scope() as db:
         account = db.scalar(select(Account).where(Account.oidc_subject == parsed.subject))
         holder = db.scalar(select(Account).where(Account.username == parsed.username))
+        ended = account.sessions_revoked_at if account is not None else None
         if account is not None and not account.is_active:
             refused = _refusal(
                 db,
@@ -175,6 +187,10 @@ def sign_in_from_claims(
                 "account deactivated",
                 "Your dashboard account has been deactivated. Ask a dashboard admin.",
             )
+        elif ended is not None and parsed.issued_at <= ended:
+            # The account's sessions were ended after this Authentik login: it may not open a
+            # new one (Streamlit would otherwise replay its claims on the next page load).
+            replayed = True
         elif role is None:
             refused = _refusal(db, parsed, "no dashboard group", no_group_message(settings))
             revoke_id = account.id if account is not None else None
@@ -197,6 +213,8 @@ def sign_in_from_claims(
                 db=db,
             )
             account_id = account.id
+    if replayed:
+        raise SsoExpired("Your dashboard session was ended. Log in with Authentik again.")
     if refused is not None:
         if revoke_id is not None:  # out of every group: their other sessions end too
             revoke_account_sessions(revoke_id, now=now)

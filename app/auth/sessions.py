@@ -93,9 +93,13 @@ def revoke_session(token: str | None, *, now: datetime | None = None) -> bool:
 
 
 def revoke_account_sessions(account_id: int, *, now: datetime | None = None) -> int:
-    """End every live session of an account; returns how many were ended."""
+    """End every live session of an account; returns how many were ended.
+
+    Also stamps the account, so an SSO login from before this moment cannot start a new one.
+    """
     now = now or utcnow()
     with session_scope() as db:
+        db.execute(update(Account).where(Account.id == account_id).values(sessions_revoked_at=now))
         result = db.execute(
             update(LoginSession)
             .where(

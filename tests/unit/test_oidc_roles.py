@@ -20,7 +20,7 @@ from app.auth.sessions import create_session, validate_session
 from app.db.engine import session_scope
 from app.db.models import Account, utcnow
 from app.services import audit
-from app.services.accounts import create_account, set_active
+from app.services.accounts import create_account, revoke_sessions, set_active
 from app.utils.config import Settings, get_settings
 
 PASSWORD = "a long enough password"
@@ -213,3 +213,15 @@ def test_a_repeat_login_reuses_the_account_and_leaves_other_sessions_alone(db):
     _, again = sign_in_from_claims(claims())
     assert again.account_id == identity.account_id
     assert validate_session(token) and validate_session(other)
+
+
+def test_an_sso_login_from_before_its_sessions_were_ended_is_not_replayed(db):
+    create_account(actor="test", username="root", password=PASSWORD, role="admin")
+    login = claims(iat=int(time.time()) - 60)
+    token, _ = sign_in_from_claims(login)
+    revoke_sessions(actor="root", account_id=sso_account().id)
+    assert validate_session(token) is None
+    with pytest.raises(SsoExpired, match="session was ended"):
+        sign_in_from_claims(login)  # the same Authentik login, as Streamlit's cookie replays it
+    fresh, identity = sign_in_from_claims(claims(iat=int(time.time()) + 1))
+    assert identity.username == "alice" and validate_session(fresh) is not None
