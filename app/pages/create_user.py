@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app.auth.guard import require_role
-from app.services import authentik_users, directory
+from app.services import authentik_users
 from app.services.authentik_users import CreatedUser, CredentialNotSet
 from app.ui import account_fields
-from app.ui.account_fields import CREATE_USER_KEYS, errors_by_widget
+from app.ui.account_fields import CREATE_USER_KEYS, authentik_groups, errors_by_widget
 from app.ui.feedback import show_error
-from app.utils.errors import DashboardError, FieldErrors, InputError, NotConfigured
+from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
 KEYS = CREATE_USER_KEYS
@@ -66,13 +66,8 @@ def render() -> None:
         _show_result(created)
     if problem := st.session_state.get(K.CREATE_USER_PROBLEM):
         show_error(problem)
-    try:
-        groups = directory.groups()
-    except NotConfigured as err:
-        st.info(f"{err}, then restart the dashboard.", icon=":material/link_off:")
-        return
-    except DashboardError as err:
-        show_error(err)
+    groups = authentik_groups()
+    if groups is None:
         return
     account_fields.fields(KEYS, groups)
     st.button("Create user", type="primary", on_click=_create, args=(identity.username,))

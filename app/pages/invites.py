@@ -9,8 +9,9 @@ import streamlit as st
 
 from app.auth.guard import require_role
 from app.services import directory, invites
+from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error, show_notice
-from app.utils.errors import DashboardError, FieldErrors, InputError, NotConfigured
+from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
 DEFAULT_DAYS = invites.DEFAULT_EXPIRY.days
@@ -158,13 +159,8 @@ def render() -> None:
     identity = require_role("admin")
     st.title("Invites")
     st.caption("Single-use links to Authentik's enrollment flow.")
-    try:
-        groups = directory.groups()
-    except NotConfigured as err:
-        st.info(f"{err}, then restart the dashboard.", icon=":material/link_off:")
-        return
-    except DashboardError as err:
-        show_error(err)
+    groups = authentik_groups()
+    if groups is None:
         return
     if problem := st.session_state.get(K.INVITES_PROBLEM):
         show_error(problem)

@@ -162,9 +162,8 @@ def render() -> None:
     if preview := st.session_state.get(K.OFFBOARD_PREVIEW):
         _show_preview(preview)
         _plan(identity.username, preview)
-    st.divider()
-    st.subheader("Recent offboardings")
     journey_view.recent_list(
+        "Recent offboardings",
         offboarding.recent(),
         TITLES,
         key_prefix="offboard",

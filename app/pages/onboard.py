@@ -261,10 +261,8 @@ def render() -> None:
     problem = st.session_state.get(K.ONBOARD_PROBLEM)
     if problem is not None and not isinstance(problem, InputError):
         show_error(problem)
-    try:
-        groups = directory.groups()
-    except DashboardError as err:
-        show_error(err)
+    groups = account_fields.authentik_groups()
+    if groups is None:
         return
     _account_section(groups)
     matrix_ready = rooms.matrix_problem() is None
@@ -279,9 +277,8 @@ def render() -> None:
         args=(identity.username,),
         icon=":material/person_add:",
     )
-    st.divider()
-    st.subheader("Recent onboardings")
     journey_view.recent_list(
+        "Recent onboardings",
         onboarding.recent(),
         TITLES,
         key_prefix="onboard",

@@ -16,8 +16,9 @@ from app.auth.guard import require_role
 from app.services import directory, directory_bulk
 from app.services.directory import DirectoryPage, DirectoryQuery, GroupChoice, UserRow
 from app.services.directory_bulk import LABELS, NEEDS_GROUP, BulkAction, Selected
+from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error
-from app.utils.errors import DashboardError, InputError, NotConfigured
+from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey as K
 
 PAGE_SIZES = (25, 50, 100, 250, 500)
@@ -314,13 +315,8 @@ def _export(actor: str, query: DirectoryQuery) -> None:
 def render() -> None:
     identity = require_role("admin")
     st.title("Users directory")
-    try:
-        groups = directory.groups()
-    except NotConfigured as err:
-        st.info(f"{err}, then restart the dashboard.", icon=":material/link_off:")
-        return
-    except DashboardError as err:
-        show_error(err)
+    groups = authentik_groups()
+    if groups is None:
         return
     _filters(groups)
     _run_pending(identity.username)

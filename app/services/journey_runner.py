@@ -41,6 +41,27 @@ def failed(reason: str, *, partial: bool = False, **result: Any) -> StepOutcome:
 
 
 StepFn = Callable[[JourneyView], StepOutcome]
+RoomResults = dict[str, dict[str, Any]]
+
+
+def rooms_left(chosen: Sequence[str], rooms: RoomResults) -> list[str]:
+    """The chosen rooms an earlier attempt did not finish."""
+    return [room for room in chosen if not rooms.get(room, {}).get("ok")]
+
+
+def rooms_outcome(chosen: Sequence[str], rooms: RoomResults, *, done_text: str) -> StepOutcome:
+    """done when every chosen room is ok; else failed (partial if some were), naming a few."""
+    bad = [room for room in chosen if not rooms[room]["ok"]]
+    if not bad:
+        return done(done_text, rooms=rooms)
+    first = "; ".join(
+        f"{room}: {rooms[room]['status']} {rooms[room]['reason']}" for room in bad[:3]
+    )
+    return failed(
+        f"{len(bad)} of {len(chosen)} room(s) failed: {first}",
+        partial=len(bad) < len(chosen),
+        rooms=rooms,
+    )
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from app.services import connections, invites, journeys, moderation
-from app.services.journey_runner import Step, StepOutcome, done, failed, skipped
+from app.services.journey_runner import (
+    RoomResults,
+    Step,
+    StepOutcome,
+    done,
+    failed,
+    rooms_left,
+    rooms_outcome,
+    skipped,
+)
 from app.services.journeys import JourneyView
 from app.utils.errors import DashboardError
 
@@ -86,8 +94,8 @@ def _rooms(journey: JourneyView, *, actor: str) -> StepOutcome:
     chosen = list(params.get("room_ids") or ())
     if not chosen:
         return done("not in any room the bot shares with them")
-    rooms: dict[str, dict[str, Any]] = dict(journey.step(ROOMS).result.get("rooms") or {})
-    todo = [room for room in chosen if not rooms.get(room, {}).get("ok")]
+    rooms: RoomResults = dict(journey.step(ROOMS).result.get("rooms") or {})
+    todo = rooms_left(chosen, rooms)
     sent = (moderation.MESSAGE_SENT, moderation.MESSAGE_SENT_BEFORE)
     messaged = [room for room, r in rooms.items() if r.get("message") in sent]
     outcomes = moderation.remove_from_rooms(
@@ -107,15 +115,5 @@ def _rooms(journey: JourneyView, *, actor: str) -> StepOutcome:
             "ok": o.ok,
             "message": o.message,
         }
-    bad = [room for room in chosen if not rooms[room]["ok"]]
     verb = "kicked from" if params["action"] == "kick" else "banned from"
-    if not bad:
-        return done(f"{verb} {len(chosen)} room(s)", rooms=rooms)
-    first = "; ".join(
-        f"{room}: {rooms[room]['status']} {rooms[room]['reason']}" for room in bad[:3]
-    )
-    return failed(
-        f"{len(bad)} of {len(chosen)} room(s) failed: {first}",
-        partial=len(bad) < len(chosen),
-        rooms=rooms,
-    )
+    return rooms_outcome(chosen, rooms, done_text=f"{verb} {len(chosen)} room(s)")

@@ -8,7 +8,16 @@ from functools import partial
 
 from app.services import authentik_users, connections, journeys, room_invites, templates
 from app.services.authentik_users import CreatedUser, Credential, CredentialNotSet
-from app.services.journey_runner import Step, StepOutcome, done, failed, skipped
+from app.services.journey_runner import (
+    RoomResults,
+    Step,
+    StepOutcome,
+    done,
+    failed,
+    rooms_left,
+    rooms_outcome,
+    skipped,
+)
 from app.services.journeys import DONE, SKIPPED, JourneyView
 from app.services.messaging import compose
 from app.services.room_presence import PRESENT
@@ -145,24 +154,13 @@ def _rooms(journey: JourneyView, *, actor: str) -> StepOutcome:
     chosen = list(journey.params.get("room_ids") or ())
     if not chosen:
         return skipped("no rooms chosen")
-    rooms: dict[str, dict[str, object]] = dict(journey.step(ROOMS).result.get("rooms") or {})
-    todo = [room for room in chosen if not rooms.get(room, {}).get("ok")]
+    rooms: RoomResults = dict(journey.step(ROOMS).result.get("rooms") or {})
     outcomes = room_invites.invite_to_rooms(
-        actor=actor, user_id=journey.matrix_user_id, room_ids=todo
+        actor=actor, user_id=journey.matrix_user_id, room_ids=rooms_left(chosen, rooms)
     )
     for o in outcomes:
         rooms[o.room_id] = {"status": str(o.status), "reason": o.reason, "ok": o.ok}
-    bad = [room for room in chosen if not rooms[room]["ok"]]
-    if not bad:
-        return done(f"invited to {len(chosen)} room(s)", rooms=rooms)
-    first = "; ".join(
-        f"{room}: {rooms[room]['status']} {rooms[room]['reason']}" for room in bad[:3]
-    )
-    return failed(
-        f"{len(bad)} of {len(chosen)} room(s) failed: {first}",
-        partial=len(bad) < len(chosen),
-        rooms=rooms,
-    )
+    return rooms_outcome(chosen, rooms, done_text=f"invited to {len(chosen)} room(s)")
 
 
 def _values(journey: JourneyView) -> dict[str, str]:

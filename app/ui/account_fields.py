@@ -15,8 +15,8 @@ import streamlit as st
 
 from app.services import authentik_users, directory
 from app.services.authentik_users import Credential
-from app.ui.feedback import field_error
-from app.utils.errors import DashboardError, InputError
+from app.ui.feedback import field_error, show_error
+from app.utils.errors import DashboardError, InputError, NotConfigured
 from app.utils.state import SessionKey as K
 
 # Which widget shows a message about a field (ours, or Authentik's 400 field names).
@@ -89,6 +89,18 @@ CREATE_USER_KEYS = AccountKeys(
     K.CREATE_USER_ERRORS,
     K.CREATE_USER_PROBLEM,
 )
+
+
+def authentik_groups() -> list[directory.GroupChoice] | None:
+    """Authentik's groups, or None after saying why they cannot be had (not configured, or
+    unreachable): the pages that need Authentik start with this."""
+    try:
+        return directory.groups()
+    except NotConfigured as err:
+        st.info(f"{err}, then restart the dashboard.", icon=":material/link_off:")
+    except DashboardError as err:
+        show_error(err)
+    return None
 
 
 def errors_by_widget(errors: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -58,6 +58,7 @@ def room_results(journey: JourneyView, step: str, names: Mapping[str, str]) -> N
 
 
 def recent_list(
+    heading: str,
     journeys: Sequence[JourneyView],
     titles: Mapping[str, str],
     *,
@@ -65,6 +66,8 @@ def recent_list(
     key_prefix: str,
 ) -> None:
     """Recent records, newest first, each with its steps and, when needed, a retry button."""
+    st.divider()
+    st.subheader(heading)
     if not journeys:
         st.caption("None yet.")
         return
