@@ -55,7 +55,7 @@ def main() -> None:
     web_session.sync_cookie()
     setup_gate = identity is None and needs_setup()
     pages = navigation.pages_for(identity, needs_setup=setup_gate)
-    current = st.navigation(pages, position="sidebar" if identity else "hidden")
+    current = st.navigation(pages, position="sidebar" if identity else "hidden", expanded=True)
     if identity is not None:
         with st.sidebar:
             st.caption(f"Signed in as **{identity.label}** ({identity.role})")
