@@ -1,6 +1,6 @@
 """AppTest: the Accounts and Audit log pages."""
 
-from app.services import templates
+from app.services import audit, templates
 from app.services.accounts import list_accounts
 from app.services.audit import AuditFilter, search
 from tests.ui.conftest import PASSWORD, log_in, new_app
@@ -84,3 +84,19 @@ def test_templates_page_edits_previews_and_rejects_unknown_variables(admin_app):
     assert not at.error
     assert templates.get("graduation").body == "Well done {mention}!"
     assert "Well done" in at.get("html")[0].proto.body
+
+
+def test_audit_log_filters_by_member(admin_app):
+    audit.record(
+        actor="admin",
+        action="onboarding.room_invites",
+        member="ada.lovelace @ada:x",
+        target="onboarding #1",
+    )
+    audit.record(actor="admin", action="rooms.kick", member="@bob:x", target="@bob:x")
+    at = admin_app.switch_page("app/pages/audit_log.py").run()
+    at.text_input[0].input("@ada:x")
+    next(b for b in at.button if b.label == "Apply filters").click().run()
+    grid = at.dataframe[0].value
+    assert list(grid["Action"]) == ["onboarding.room_invites"]
+    assert "**1** matching events" in at.markdown[0].value
