@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -55,14 +56,14 @@ class Holder:
     since: datetime | None
 
 
-class SyncLock:
+class SyncLock(ABC):
     """A held lock. `refresh()` often during the sync; `release()` exactly once, at the end."""
 
-    def refresh(self) -> None:
+    def refresh(self) -> None:  # noqa: B027 (PostgreSQL's lock needs no refresh)
         """Keep the lock alive (SQLite); raises SyncLockLost when it was taken over."""
 
-    def release(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def release(self) -> None: ...
 
 
 class _PostgresLock(SyncLock):
