@@ -6,7 +6,6 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -20,23 +19,16 @@ from app.utils.authentik import AuthentikConfigError, AuthentikValidationError
 from app.utils.config import get_settings
 from app.utils.errors import InputError, NotConfigured
 from tests.support.authentik_fake import FAKE_BASE_URL, AuthentikFake
+from tests.support.authentik_fixtures import AUTHENTIK_PUBLIC
 
-PUBLIC = "https://id.example.org"
+PUBLIC = AUTHENTIK_PUBLIC
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 @pytest.fixture
-def fake(
-    db, monkeypatch: pytest.MonkeyPatch, authentik_fake: AuthentikFake, authentik_client
-) -> Iterator[AuthentikFake]:
-    """The fake behind `connections.authentik()`, settings pointing at it, a test database."""
-    monkeypatch.setenv("AUTHENTIK_URL", FAKE_BASE_URL)
-    monkeypatch.setenv("AUTHENTIK_PUBLIC_URL", PUBLIC)
-    monkeypatch.setenv("AUTHENTIK_TOKEN", authentik_fake.token)
-    get_settings.cache_clear()
-    connections.override("authentik", authentik_client)
-    yield authentik_fake
-    connections.override("authentik", None)
+def fake(db, authentik_installed: AuthentikFake) -> AuthentikFake:
+    """The fake behind the app's Authentik client."""
+    return authentik_installed
 
 
 def audit_rows(action: str) -> list:

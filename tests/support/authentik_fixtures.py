@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.services import connections
 from app.utils.authentik import AuthentikClient
 from app.utils.config import get_settings
 from tests.support.authentik_fake import FAKE_BASE_URL, AuthentikFake
@@ -65,3 +66,23 @@ def authentik_env(
     get_settings.cache_clear()
     yield authentik_http_url
     get_settings.cache_clear()
+
+
+AUTHENTIK_PUBLIC = "https://id.example.org"
+
+
+@pytest.fixture
+def authentik_installed(
+    monkeypatch: pytest.MonkeyPatch,
+    authentik_fake: AuthentikFake,
+    authentik_client: AuthentikClient,
+) -> Iterator[AuthentikFake]:
+    """The fake behind the app's `connections.authentik()`, with settings pointing at it
+    (invite links use AUTHENTIK_PUBLIC)."""
+    monkeypatch.setenv("AUTHENTIK_URL", FAKE_BASE_URL)
+    monkeypatch.setenv("AUTHENTIK_PUBLIC_URL", AUTHENTIK_PUBLIC)
+    monkeypatch.setenv("AUTHENTIK_TOKEN", authentik_fake.token)
+    get_settings.cache_clear()
+    connections.override("authentik", authentik_client)
+    yield authentik_fake
+    connections.override("authentik", None)

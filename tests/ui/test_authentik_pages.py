@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.services import connections
 from app.services.audit import AuditFilter, search
 from app.ui.account_fields import GENERAL, errors_by_widget
 from app.utils.config import get_settings
 from app.utils.state import SessionKey as K
-from tests.support.authentik_fake import FAKE_BASE_URL, AuthentikFake
+from tests.support.authentik_fake import AuthentikFake
+from tests.support.authentik_fixtures import AUTHENTIK_PUBLIC
 from tests.support.streamlit_server import free_port
 from tests.ui.conftest import log_in, new_app
 
-PUBLIC = "https://id.example.org"
+PUBLIC = AUTHENTIK_PUBLIC
 PAGES = ("app/pages/create_user.py", "app/pages/invites.py", "app/pages/users.py")
 
 
 @pytest.fixture
-def fake(
-    monkeypatch: pytest.MonkeyPatch, authentik_fake: AuthentikFake, authentik_client
-) -> Iterator[AuthentikFake]:
-    monkeypatch.setenv("AUTHENTIK_URL", FAKE_BASE_URL)
-    monkeypatch.setenv("AUTHENTIK_PUBLIC_URL", PUBLIC)
-    monkeypatch.setenv("AUTHENTIK_TOKEN", authentik_fake.token)
-    get_settings.cache_clear()
-    connections.override("authentik", authentik_client)
-    yield authentik_fake
-    connections.override("authentik", None)
+def fake(authentik_installed: AuthentikFake) -> AuthentikFake:
+    """The fake behind the app's Authentik client."""
+    return authentik_installed
 
 
 def button(at: AppTest, label: str):
