@@ -86,6 +86,14 @@ def list_accounts() -> list[AccountView]:
         return [_view(a, live.get(a.id, 0)) for a in accounts]
 
 
+def role_of(username: str) -> str | None:
+    """The role of the active dashboard account `username`, read now; None if there is none."""
+    with session_scope() as db:
+        return db.scalar(
+            select(Account.role).where(Account.username == username, Account.is_active.is_(True))
+        )
+
+
 def active_admin_count(db: Session) -> int:
     return (
         db.scalar(

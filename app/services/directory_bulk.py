@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from app.services import audit, connections
+from app.services import audit, connections, protected
 from app.services.directory import GroupChoice, Progress
 from app.utils import authentik_validation as check
 from app.utils.authentik import (
@@ -60,7 +60,8 @@ _AUDIT_ACTION: dict[BulkAction, str] = {
 }
 NEEDS_GROUP = frozenset({BulkAction.ADD_GROUP, BulkAction.REMOVE_GROUP})
 # Doing these to the API token's own account would cut the dashboard off from Authentik.
-_SPARE_SPARED_REASON = frozenset({BulkAction.DEACTIVATE, BulkAction.DELETE})
+# Never done to the token's owner or a superuser (app.services.protected).
+_PROTECTED_FROM = frozenset({BulkAction.DEACTIVATE, BulkAction.DELETE})
 
 
 @dataclass(frozen=True)
@@ -146,15 +147,15 @@ def bulk(
     """
     chosen = check_bulk(action=action, users=users, group=group, confirm=confirm)
     client = connections.authentik()
-    spared = client.check_token().pk if chosen in _SPARE_SPARED_REASON else None
+    spared = protected.protected_authentik_pks() if chosen in _PROTECTED_FROM else {}
     stop = threading.Event()
     stop_reason: list[str] = []
 
     def one(user: Selected) -> _Attempt:
         if stop.is_set():
             return _Attempt(user, reason=f"not attempted: {stop_reason[0]}")
-        if user.pk == spared:
-            return _Attempt(user, reason=_SPARED_REASON)
+        if user.pk in spared:
+            return _Attempt(user, reason=f"skipped: {spared[user.pk]}")
         try:
             return _Attempt(user, done=True, link=_apply(client, chosen, user, group))
         except (AuthentikUnreachable, AuthentikTokenRejected) as err:
@@ -178,9 +179,6 @@ def bulk(
     failed = sum(not o.ok for o in outcomes.values())
     logger.info("bulk %s by %s: %d users, %d failed", chosen, actor, len(users), failed)
     return [outcomes[u.pk] for u in users]
-
-
-_SPARED_REASON = "skipped: the dashboard's Authentik API token belongs to this account"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from app.services import connections, journeys, moderation
+from app.services import accounts, connections, journeys, moderation, protected
 from app.services import offboarding_steps as steps
 from app.services.invites import Invite
 from app.services.journey_runner import run_parallel
@@ -42,6 +42,7 @@ class OffboardingPreview:
     invitations: tuple[Invite, ...]
     rooms: moderation.RemovalPreview | None
     matrix_problem: str
+    protected: str = ""  # why the Authentik account may not be offboarded here, if so
 
 
 def _lookup_user(username: str) -> tuple[User | None, str]:
@@ -66,18 +67,21 @@ def preview(*, authentik_username: str = "", matrix_user_id: str = "") -> Offboa
         matrix_ids.user_id(matrix)
     user, authentik_problem = _lookup_user(username)
     found: tuple[Invite, ...] = ()
+    guard = ""
     if user is not None:
         try:
+            guard = protected.authentik_reason(user) or ""
             found = tuple(steps.open_invitations_by(user.username))
         except DashboardError as err:
             authentik_problem = f"could not list invitations: {err}"
     rooms, matrix_problem = None, ""
     if matrix:
         try:
+            guard = guard or protected.matrix_reason(matrix) or ""
             rooms = moderation.preview_removal(matrix)
         except DashboardError as err:
             matrix_problem = str(err)
-    return OffboardingPreview(user, authentik_problem, found, rooms, matrix_problem)
+    return OffboardingPreview(user, authentik_problem, found, rooms, matrix_problem, guard)
 
 
 def check_request(request: OffboardingRequest) -> OffboardingRequest:
@@ -114,7 +118,9 @@ def check_request(request: OffboardingRequest) -> OffboardingRequest:
 
 
 def start(*, actor: str, request: OffboardingRequest) -> JourneyView:
+    """Check the request and who asks, refuse protected targets, then run the journey."""
     request = check_request(request)
+    _check_authority(actor, request)
     journey = journeys.create(
         kind=KIND,
         actor=actor,
@@ -125,6 +131,24 @@ def start(*, actor: str, request: OffboardingRequest) -> JourneyView:
         params=asdict(request),
     )
     return _run(actor, journey.id)
+
+
+def _check_authority(actor: str, request: OffboardingRequest) -> None:
+    """Deleting an account is for admins; protected accounts are never offboarded here."""
+    target = request.authentik_username or request.matrix_user_id
+    if request.delete_account and accounts.role_of(actor) != "admin":
+        raise protected.refuse(
+            actor=actor, action="offboarding.start", target=target,
+            reason="Only admins may delete an Authentik account; deactivate it instead.",
+        )
+    if request.matrix_user_id and (why := protected.matrix_reason(request.matrix_user_id)):
+        raise protected.refuse(actor=actor, action="offboarding.start", target=target, reason=why)
+    if request.authentik_username:
+        user = connections.authentik().find_user(request.authentik_username)
+        if user is not None and (why := protected.authentik_reason(user)):
+            raise protected.refuse(
+                actor=actor, action="offboarding.start", target=target, reason=why
+            )
 
 
 def retry(*, actor: str, journey_id: int) -> JourneyView:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from app.services import connections, invites, journeys, moderation
+from app.services import connections, invites, journeys, moderation, protected
 from app.services.journey_runner import (
     RoomResults,
     Step,
@@ -49,6 +49,8 @@ def _account(journey: JourneyView) -> StepOutcome:
             return done(f"{username} was deleted")
         return failed(f"no Authentik user '{username}'")
     journeys.set_member(journey.id, authentik_pk=user.pk)
+    if why := protected.authentik_reason(user):  # e.g. made a superuser since the request
+        raise protected.ProtectedTarget(why)  # the runner records the step as failed
     if journey.params.get("delete_account"):
         client.delete_user(user.pk)
         return done(f"deleted {username}", pk=user.pk, deleted=True)

@@ -80,6 +80,7 @@ class UserFilters(TypedDict, total=False):
 
     search: str | None  # substring of username, name or email
     is_active: bool | None
+    is_superuser: bool | None
     groups_by_name: Sequence[str]  # member of any of these groups
     groups_by_pk: Sequence[str]  # group UUIDs
     path_startswith: str | None
@@ -105,6 +106,7 @@ def _user_params(filters: UserFilters) -> dict[str, Any]:
     return {
         "search": filters.get("search") or None,
         "is_active": filters.get("is_active"),
+        "is_superuser": filters.get("is_superuser"),
         "groups_by_name": list(filters.get("groups_by_name", ())),
         "groups_by_pk": [check.authentik_id(g, "group") for g in filters.get("groups_by_pk", ())],
         "path_startswith": filters.get("path_startswith"),

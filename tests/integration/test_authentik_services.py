@@ -412,7 +412,7 @@ def test_bulk_never_deactivates_the_api_tokens_own_account(fake: AuthentikFake) 
     picked = [Selected(fake.admin.pk, fake.admin.username), *selection(users)]
     outcomes = directory_bulk.bulk(actor="admin", action="deactivate", users=picked)
     assert [o.ok for o in outcomes] == [False, True, True]
-    assert "API token" in outcomes[0].reason and fake.admin.is_active
+    assert "owns the dashboard's AUTHENTIK_TOKEN" in outcomes[0].reason and fake.admin.is_active
 
 
 def test_csv_export_walks_every_page_and_is_formula_safe(fake: AuthentikFake) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.services import offboarding
+from app.services.accounts import create_account
 from app.services.audit import AuditFilter, search
 from app.services.offboarding import OffboardingRequest
 from app.services.offboarding_steps import AUTHENTIK, INVITATIONS, ROOMS
@@ -102,6 +103,7 @@ def test_bad_offboarding_input_is_refused_before_any_request(journey_env: Journe
 
 
 def test_delete_with_typed_confirmation(journey_env: JourneyEnv):
+    create_account(actor="test", username="admin", password="a long enough password", role="admin")
     account = journey_env.authentik.add_user("eve")
     journey = offboarding.start(
         actor="admin",
