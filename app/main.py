@@ -8,10 +8,11 @@ import os
 import streamlit as st
 
 from app import navigation
-from app.auth import web_session
+from app.auth import guard, web_session
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, needs_setup
 from app.db.migrate import is_up_to_date
 from app.ui.sso import render_sso_login
+from app.ui.text import md
 from app.utils.config import ConfigError, get_settings
 from app.utils.logging_setup import configure_logging
 
@@ -58,10 +59,12 @@ def main() -> None:
     current = st.navigation(pages, position="sidebar" if identity else "hidden", expanded=True)
     if identity is not None:
         with st.sidebar:
-            st.caption(f"Signed in as **{identity.label}** ({identity.role})")
+            st.caption(f"Signed in as **{md(identity.label)}** ({identity.role})")
             st.button(
-                "Log out", icon=":material/logout:", on_click=web_session.end, key="sidebar_logout"
+                "Log out", icon=":material/logout:", on_click=guard.ui_only(web_session.end),
+                key="sidebar_logout",
             )
+    guard.show_refusal()
     current.run()
     if setup_gate and web_session.sso_available():
         # With SSO, the first admin may also arrive through Authentik's admin group.

@@ -7,10 +7,12 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import action, require_role
+from app.auth.identity import Identity
 from app.db.models import ROLES
 from app.services import accounts
 from app.ui.feedback import show_error, show_notice
+from app.ui.text import md
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey
 
@@ -18,26 +20,27 @@ NEW = "accounts_new_"  # prefix of the create form's widget keys
 RESET = "accounts_reset_"
 
 
-def _run(action: Callable[[], str]) -> None:
+def _run(work: Callable[[], str]) -> None:
     """Run a service call from a callback; keep its notice or error for this rerun."""
     st.session_state.pop(SessionKey.ACCOUNTS_ERROR, None)
     st.session_state.pop(SessionKey.ACCOUNTS_NOTICE, None)
     try:
-        st.session_state[SessionKey.ACCOUNTS_NOTICE] = action()
+        st.session_state[SessionKey.ACCOUNTS_NOTICE] = work()
     except DashboardError as err:
         st.session_state[SessionKey.ACCOUNTS_ERROR] = err
 
 
-def _create(actor: str) -> None:
+@action("admin")
+def _create(identity: Identity) -> None:
     state = st.session_state
 
-    def action() -> str:
+    def work() -> str:
         password, confirm = state[f"{NEW}password"], state[f"{NEW}confirm"]
         state[f"{NEW}password"] = state[f"{NEW}confirm"] = ""
         if password != confirm:
             raise InputError("Confirm password", "does not match the password")
         created = accounts.create_account(
-            actor=actor,
+            actor=identity.username,
             username=state[f"{NEW}username"],
             password=password,
             role=state[f"{NEW}role"],
@@ -46,21 +49,24 @@ def _create(actor: str) -> None:
         state[f"{NEW}username"] = state[f"{NEW}display"] = ""
         return f"Created {created.role} account '{created.username}'."
 
-    _run(action)
+    _run(work)
 
 
-def _reset(actor: str, account: accounts.AccountView) -> None:
+@action("admin")
+def _reset(identity: Identity, account: accounts.AccountView) -> None:
     state = st.session_state
 
-    def action() -> str:
+    def work() -> str:
         password, confirm = state[f"{RESET}password"], state[f"{RESET}confirm"]
         state[f"{RESET}password"] = state[f"{RESET}confirm"] = ""
         if password != confirm:
             raise InputError("Confirm new password", "does not match the new password")
-        accounts.reset_password(actor=actor, account_id=account.id, new_password=password)
+        accounts.reset_password(
+            actor=identity.username, account_id=account.id, new_password=password
+        )
         return f"New password set for '{account.username}'; their sessions were ended."
 
-    _run(action)
+    _run(work)
 
 
 def _table(rows: list[accounts.AccountView]) -> None:
@@ -82,7 +88,7 @@ def _table(rows: list[accounts.AccountView]) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def _create_form(actor: str) -> None:
+def _create_form() -> None:
     with st.form("accounts_create", border=True):
         st.markdown("**Create an account**")
         left, right = st.columns(2)
@@ -102,10 +108,10 @@ def _create_form(actor: str) -> None:
         right.text_input(
             "Confirm password", type="password", key=f"{NEW}confirm", autocomplete="new-password"
         )
-        st.form_submit_button("Create account", type="primary", on_click=_create, args=(actor,))
+        st.form_submit_button("Create account", type="primary", on_click=_create)
 
 
-def _manage(actor: str, rows: list[accounts.AccountView]) -> None:
+def _manage(rows: list[accounts.AccountView]) -> None:
     st.markdown("**Change an account**")
     by_name = {a.username: a for a in rows}
     name = st.selectbox("Account", list(by_name), key=SessionKey.ACCOUNTS_SELECTED)
@@ -115,34 +121,25 @@ def _manage(actor: str, rows: list[accounts.AccountView]) -> None:
     cols = st.columns(3)
     if account.is_active:
         cols[0].button(
-            "Deactivate",
-            key="accounts_deactivate",
-            on_click=_run,
-            args=(lambda: _set_active(actor, account, False),),
+            "Deactivate", key="accounts_deactivate", on_click=_set_active, args=(account, False)
         )
     else:
         cols[0].button(
-            "Activate",
-            key="accounts_activate",
-            on_click=_run,
-            args=(lambda: _set_active(actor, account, True),),
+            "Activate", key="accounts_activate", on_click=_set_active, args=(account, True)
         )
     other_role = "moderator" if account.role == "admin" else "admin"
     cols[1].button(
-        f"Make {other_role}",
-        key="accounts_role",
-        on_click=_run,
-        args=(lambda: _set_role(actor, account, other_role),),
+        f"Make {other_role}", key="accounts_role", on_click=_set_role, args=(account, other_role)
     )
     cols[2].button(
         f"End sessions ({account.live_sessions})",
         key="accounts_revoke",
-        on_click=_run,
-        args=(lambda: _revoke(actor, account),),
+        on_click=_revoke,
+        args=(account,),
     )
     if account.auth_source == "local":
         with st.form("accounts_reset"):
-            st.markdown(f"Reset the password of **{account.username}**")
+            st.markdown(f"Reset the password of **{md(account.username)}**")
             left, right = st.columns(2)
             left.text_input(
                 "New password", type="password", key=f"{RESET}password", autocomplete="new-password"
@@ -153,26 +150,38 @@ def _manage(actor: str, rows: list[accounts.AccountView]) -> None:
                 key=f"{RESET}confirm",
                 autocomplete="new-password",
             )
-            st.form_submit_button("Set new password", on_click=_reset, args=(actor, account))
+            st.form_submit_button("Set new password", on_click=_reset, args=(account,))
 
 
-def _set_active(actor: str, account: accounts.AccountView, active: bool) -> str:
-    accounts.set_active(actor=actor, account_id=account.id, active=active)
-    return f"'{account.username}' is now {'active' if active else 'deactivated'}."
+@action("admin")
+def _set_active(identity: Identity, account: accounts.AccountView, active: bool) -> None:
+    def work() -> str:
+        accounts.set_active(actor=identity.username, account_id=account.id, active=active)
+        return f"'{account.username}' is now {'active' if active else 'deactivated'}."
+
+    _run(work)
 
 
-def _set_role(actor: str, account: accounts.AccountView, role: str) -> str:
-    accounts.set_role(actor=actor, account_id=account.id, role=role)
-    return f"'{account.username}' is now {role}."
+@action("admin")
+def _set_role(identity: Identity, account: accounts.AccountView, role: str) -> None:
+    def work() -> str:
+        accounts.set_role(actor=identity.username, account_id=account.id, role=role)
+        return f"'{account.username}' is now {role}."
+
+    _run(work)
 
 
-def _revoke(actor: str, account: accounts.AccountView) -> str:
-    ended = accounts.revoke_sessions(actor=actor, account_id=account.id)
-    return f"Ended {ended} session(s) of '{account.username}'."
+@action("admin")
+def _revoke(identity: Identity, account: accounts.AccountView) -> None:
+    def work() -> str:
+        ended = accounts.revoke_sessions(actor=identity.username, account_id=account.id)
+        return f"Ended {ended} session(s) of '{account.username}'."
+
+    _run(work)
 
 
 def render() -> None:
-    identity = require_role("admin")
+    require_role("admin")
     st.title("Accounts")
     st.caption("People who can log into this dashboard, and their roles.")
     if error := st.session_state.get(SessionKey.ACCOUNTS_ERROR):
@@ -182,9 +191,9 @@ def render() -> None:
     _table(rows)
     left, right = st.columns(2)
     with left:
-        _create_form(identity.username)
+        _create_form()
     with right, st.container(border=True):
-        _manage(identity.username, rows)
+        _manage(rows)
 
 
 if __name__ == "__main__":

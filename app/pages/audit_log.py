@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import guarded_download, require_role
 from app.db.models import OUTCOMES
 from app.services import audit
 from app.utils.state import SessionKey
@@ -59,7 +60,7 @@ def render() -> None:
     )
     top[2].download_button(
         "Export CSV",
-        data=lambda: audit.export_csv(flt),
+        data=guarded_download(functools.partial(audit.export_csv, flt), "admin"),
         file_name="audit-log.csv",
         mime="text/csv",
         icon=":material/download:",

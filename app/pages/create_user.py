@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import action, require_role, ui_only
+from app.auth.identity import Identity
 from app.services import authentik_users
 from app.services.authentik_users import CreatedUser, CredentialNotSet
 from app.ui import account_fields
 from app.ui.account_fields import CREATE_USER_KEYS, authentik_groups, errors_by_widget
 from app.ui.feedback import show_error
+from app.ui.text import md
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
 KEYS = CREATE_USER_KEYS
 
 
-def _create(actor: str) -> None:
+@action("admin")
+def _create(identity: Identity) -> None:
     state = st.session_state
     for key in (K.CREATE_USER_ERRORS, K.CREATE_USER_PROBLEM, K.CREATE_USER_RESULT):
         state.pop(key, None)
     try:
-        created = authentik_users.create_user(actor=actor, **account_fields.entered(KEYS))
+        entered = account_fields.entered(KEYS)
+        created = authentik_users.create_user(actor=identity.username, **entered)
     except InputError as err:
         state[K.CREATE_USER_ERRORS] = errors_by_widget({err.field: [err.message]})
         return
@@ -39,6 +43,7 @@ def _create(actor: str) -> None:
     account_fields.clear(KEYS)
 
 
+@ui_only
 def _dismiss() -> None:
     st.session_state.pop(K.CREATE_USER_RESULT, None)
 
@@ -46,7 +51,7 @@ def _dismiss() -> None:
 def _show_result(created: CreatedUser) -> None:
     """The new account, and its one-time credential: outside any form, with a copy button."""
     with st.container(border=True):
-        st.success(f"Created **{created.username}** ({created.name}) in Authentik.")
+        st.success(f"Created **{md(created.username)}** ({md(created.name)}) in Authentik.")
         account_fields.show_credential(
             username=created.username,
             name=created.name,
@@ -58,7 +63,7 @@ def _show_result(created: CreatedUser) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin")
+    require_role("admin")
     st.title("Create user")
     st.caption("A new account in Authentik, with a password or a link to set one.")
     # The one-time password first: a later failure on this run must not hide it.
@@ -70,7 +75,7 @@ def render() -> None:
     if groups is None:
         return
     account_fields.fields(KEYS, groups)
-    st.button("Create user", type="primary", on_click=_create, args=(identity.username,))
+    st.button("Create user", type="primary", on_click=_create)
 
 
 if __name__ == "__main__":

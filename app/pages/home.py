@@ -6,6 +6,7 @@ import streamlit as st
 
 from app.auth.guard import require_role
 from app.services import status
+from app.ui.text import md
 
 _BADGE = {
     status.OK: (":material/check_circle:", "green", "connected"),
@@ -22,7 +23,7 @@ def _statuses() -> list[status.ComponentStatus]:
 def render() -> None:
     identity = require_role("admin", "moderator")
     st.title("Community Dashboard")
-    st.write(f"Hello, {identity.label}.")
+    st.markdown(f"Hello, {md(identity.label)}.")
     head = st.columns([4, 1])
     head[0].subheader("Connections")
     if head[1].button("Check again", icon=":material/refresh:"):
@@ -31,7 +32,7 @@ def render() -> None:
         icon, color, word = _BADGE[component.state]
         with st.container(border=True):
             st.markdown(f"{icon} **{component.name}**: :{color}[{word}]")
-            st.caption(component.detail)
+            st.caption(md(component.detail))
 
 
 if __name__ == "__main__":

@@ -7,17 +7,20 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import action, require_role
+from app.auth.identity import Identity
 from app.services import directory, invites
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error, show_notice
+from app.ui.text import md
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
 DEFAULT_DAYS = invites.DEFAULT_EXPIRY.days
 
 
-def _create(actor: str) -> None:
+@action("admin")
+def _create(identity: Identity) -> None:
     state = st.session_state
     for key in (K.INVITES_ERRORS, K.INVITES_PROBLEM, K.INVITES_NEW, K.INVITES_NOTICE):
         state.pop(key, None)
@@ -26,7 +29,7 @@ def _create(actor: str) -> None:
             days=int(state.get(K.INVITES_DAYS) or 0), hours=int(state.get(K.INVITES_HOURS) or 0)
         )
         invite = invites.create(
-            actor=actor,
+            actor=identity.username,
             label=state.get(K.INVITES_LABEL, ""),
             expires_in=duration,
             email=state.get(K.INVITES_EMAIL, ""),
@@ -47,7 +50,8 @@ def _create(actor: str) -> None:
     state[K.INVITES_GROUPS] = []
 
 
-def _revoke(actor: str, listed: dict[str, invites.Invite]) -> None:
+@action("admin")
+def _revoke(identity: Identity, listed: dict[str, invites.Invite]) -> None:
     state = st.session_state
     for key in (K.INVITES_PROBLEM, K.INVITES_NOTICE):
         state.pop(key, None)
@@ -56,7 +60,7 @@ def _revoke(actor: str, listed: dict[str, invites.Invite]) -> None:
         state[K.INVITES_PROBLEM] = InputError("invite", "choose an invite to revoke")
         return
     try:
-        invites.revoke(actor=actor, pk=invite.pk, name=invite.name)
+        invites.revoke(actor=identity.username, pk=invite.pk, name=invite.name)
     except DashboardError as err:
         state[K.INVITES_PROBLEM] = err
         return
@@ -67,7 +71,7 @@ def _revoke(actor: str, listed: dict[str, invites.Invite]) -> None:
         state.pop(K.INVITES_NEW)
 
 
-def _form(actor: str, groups: list[directory.GroupChoice]) -> None:
+def _form(groups: list[directory.GroupChoice]) -> None:
     errors = st.session_state.get(K.INVITES_ERRORS) or {}
     with st.form("invites_create", border=True):
         st.markdown("**New invite**")
@@ -98,7 +102,7 @@ def _form(actor: str, groups: list[directory.GroupChoice]) -> None:
             key=K.INVITES_GROUPS,
             help="Stored with the invitation; Authentik keeps it as a user attribute.",
         )
-        st.form_submit_button("Create invite", type="primary", on_click=_create, args=(actor,))
+        st.form_submit_button("Create invite", type="primary", on_click=_create)
     other = {f: m for f, m in errors.items() if f not in ("label", "expires", "email")}
     if other:
         show_error(FieldErrors(other, "Authentik refused the invite"))
@@ -110,14 +114,14 @@ def _new_invite() -> None:
     if invite is None:
         return
     with st.container(border=True):
-        st.success(f"Invite **{invite.name}** created. Send this link:")
+        st.success(f"Invite **{md(invite.name)}** created. Send this link:")
         st.code(invite.link or "", language=None)
         expires = f"{invite.expires:%Y-%m-%d %H:%M} UTC" if invite.expires else "never"
-        for_whom = f" · for {invite.email}" if invite.email else ""
+        for_whom = f" · for {md(invite.email)}" if invite.email else ""
         st.caption(f"Single use · expires {expires}{for_whom}")
 
 
-def _listing(actor: str) -> None:
+def _listing() -> None:
     listed = invites.list_invites()
     st.subheader(f"Invites ({len(listed)})")
     if not listed:
@@ -151,12 +155,12 @@ def _listing(actor: str) -> None:
         placeholder="Choose an invite",
     )
     right.button(
-        "Revoke", on_click=_revoke, args=(actor, by_pk), icon=":material/block:", type="secondary"
+        "Revoke", on_click=_revoke, args=(by_pk,), icon=":material/block:", type="secondary"
     )
 
 
 def render() -> None:
-    identity = require_role("admin")
+    require_role("admin")
     st.title("Invites")
     st.caption("Single-use links to Authentik's enrollment flow.")
     groups = authentik_groups()
@@ -167,11 +171,11 @@ def render() -> None:
     show_notice(st.session_state.get(K.INVITES_NOTICE))
     left, right = st.columns([2, 3])
     with left:
-        _form(identity.username, groups)
+        _form(groups)
     with right:
         _new_invite()
     try:
-        _listing(identity.username)
+        _listing()
     except DashboardError as err:
         show_error(err)
 

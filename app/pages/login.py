@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from app.auth import web_session
+from app.auth.guard import public
 from app.auth.login import LoginRefused, log_in
 from app.ui.sso import render_sso_login
 from app.utils.state import SessionKey
 
 
+@public
 def _submit() -> None:
     state = st.session_state
     username = state.get(SessionKey.LOGIN_USERNAME, "")

@@ -11,6 +11,7 @@ from app.auth.guard import require_role
 from app.services import messaging, rooms
 from app.services.room_progress import describe_outcome
 from app.ui.feedback import show_error
+from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey
 
@@ -100,7 +101,7 @@ def render() -> None:
     notice = st.checkbox("Send as a notice (how bots usually post)",
                          key=SessionKey.MESSAGING_NOTICE)
     if suffix := messaging.notice_suffix():
-        st.caption(f"Appended to every message: “{suffix}”")
+        st.caption(f"Appended to every message: “{md(suffix)}”")
     if st.button("Send", type="primary", key=SessionKey.MESSAGING_SEND,
                  icon=":material/send:", disabled=kind == ROOMS and not targets):
         _send(identity.username, kind, targets, body, notice)

@@ -5,19 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import action, require_role
+from app.auth.identity import Identity
 from app.services import accounts, moderators, rooms
 from app.services.room_progress import describe_outcome
 from app.ui.feedback import show_error, show_notice
+from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
 
 
-def _link(actor: str, account: accounts.AccountView) -> None:
+@action("admin")
+def _link(identity: Identity, account: accounts.AccountView) -> None:
     st.session_state.pop(K.MODERATORS_PROBLEM, None)
     try:
         user = moderators.link_matrix_id(
-            actor=actor,
+            actor=identity.username,
             account_id=account.id,
             matrix_user_id=st.session_state[K.MODERATORS_MATRIX_ID],
         )
@@ -31,17 +34,19 @@ def _link(actor: str, account: accounts.AccountView) -> None:
     )
 
 
-def _set_role(actor: str, account: accounts.AccountView, role: str) -> None:
+@action("admin")
+def _set_role(identity: Identity, account: accounts.AccountView, role: str) -> None:
     st.session_state.pop(K.MODERATORS_PROBLEM, None)
     try:
-        accounts.set_role(actor=actor, account_id=account.id, role=role)
+        accounts.set_role(actor=identity.username, account_id=account.id, role=role)
     except DashboardError as err:
         st.session_state[K.MODERATORS_PROBLEM] = err
         return
     st.session_state[K.MODERATORS_NOTICE] = f"{account.username} is now {role}."
 
 
-def _set_power(actor: str, matrix_user_id: str, level: int) -> None:
+@action("admin")
+def _set_power(identity: Identity, matrix_user_id: str, level: int) -> None:
     state = st.session_state
     state.pop(K.MODERATORS_PROBLEM, None)
     chosen = list(state.get(K.MODERATORS_ROOMS, []))
@@ -49,7 +54,7 @@ def _set_power(actor: str, matrix_user_id: str, level: int) -> None:
         chosen += [r.room_id for r in rooms.listed_rooms(category=category)]
     try:
         outcomes = moderators.set_room_power(
-            actor=actor,
+            actor=identity.username,
             matrix_user_id=matrix_user_id,
             room_ids=list(dict.fromkeys(chosen)),
             level=level,
@@ -79,8 +84,8 @@ def _table(rows: list[accounts.AccountView], linked: dict[int, str]) -> None:
     )
 
 
-def _power_section(actor: str, matrix_user_id: str) -> None:
-    st.markdown(f"**Power level of {matrix_user_id} in rooms**")
+def _power_section(matrix_user_id: str) -> None:
+    st.markdown(f"**Power level of {md(matrix_user_id)} in rooms**")
     labels = {r.room_id: r.label for r in rooms.listed_rooms()}
     if not labels:
         st.caption("No rooms yet: sync them on the Rooms page.")
@@ -104,7 +109,7 @@ def _power_section(actor: str, matrix_user_id: str) -> None:
         "Set power level",
         type="primary",
         on_click=_set_power,
-        args=(actor, matrix_user_id, int(level)),
+        args=(matrix_user_id, int(level)),
         icon=":material/shield_person:",
     )
     if result := st.session_state.get(K.MODERATORS_RESULT):
@@ -129,7 +134,7 @@ def _power_section(actor: str, matrix_user_id: str) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin")
+    require_role("admin")
     st.title("Moderators")
     st.caption(
         "Promote people to moderator (or admin), link their Matrix account, and give "
@@ -151,13 +156,13 @@ def render() -> None:
         "Make moderator",
         disabled=account.role == "moderator",
         on_click=_set_role,
-        args=(identity.username, account, "moderator"),
+        args=(account, "moderator"),
     )
     cols[1].button(
         "Make admin",
         disabled=account.role == "admin",
         on_click=_set_role,
-        args=(identity.username, account, "admin"),
+        args=(account, "admin"),
     )
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     if st.session_state.get(K.MODERATORS_FOR) != account.id:  # a new account: show its ID
@@ -165,9 +170,9 @@ def render() -> None:
         st.session_state[K.MODERATORS_FOR] = account.id
         st.session_state.pop(K.MODERATORS_RESULT, None)
     left.text_input("Matrix user ID", key=K.MODERATORS_MATRIX_ID, placeholder="@name:example.org")
-    right.button("Save Matrix ID", on_click=_link, args=(identity.username, account))
+    right.button("Save Matrix ID", on_click=_link, args=(account,))
     if (user := linked.get(account.id)) and rooms.matrix_problem() is None:
-        _power_section(identity.username, user)
+        _power_section(user)
 
 
 if __name__ == "__main__":

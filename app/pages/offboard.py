@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import action, require_role
+from app.auth.identity import Identity
 from app.services import offboarding
 from app.services.journeys import JourneyView
 from app.services.offboarding import OffboardingPreview, OffboardingRequest
@@ -13,6 +14,7 @@ from app.services.offboarding_steps import ROOMS, TITLES
 from app.ui import journey_view, removal_preview
 from app.ui.feedback import show_error
 from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
+from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
 
@@ -22,7 +24,8 @@ def _clear(*keys: K) -> None:
         st.session_state.pop(key, None)
 
 
-def _preview() -> None:
+@action("admin", "moderator")
+def _preview(_identity: Identity) -> None:
     state = st.session_state
     _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_RESULT, K.OFFBOARD_PROBLEM)
     try:
@@ -34,7 +37,8 @@ def _preview() -> None:
         state[K.OFFBOARD_PROBLEM] = err
 
 
-def _run(actor: str, preview: OffboardingPreview) -> None:
+@action("admin", "moderator")
+def _run(identity: Identity, preview: OffboardingPreview) -> None:
     state = st.session_state
     _clear(K.OFFBOARD_PROBLEM)
     rooms = tuple(r.room_id for r in preview.rooms.rooms) if preview.rooms else ()
@@ -50,16 +54,19 @@ def _run(actor: str, preview: OffboardingPreview) -> None:
         room_ids=rooms,
     )
     try:
-        state[K.OFFBOARD_RESULT] = offboarding.start(actor=actor, request=request)
+        state[K.OFFBOARD_RESULT] = offboarding.start(actor=identity.username, request=request)
     except DashboardError as err:
         state[K.OFFBOARD_PROBLEM] = err
         return
     _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_REASON, K.OFFBOARD_CONFIRM, K.OFFBOARD_DELETE)
 
 
-def _retry(actor: str, journey_id: int) -> None:
+@action("admin", "moderator")
+def _retry(identity: Identity, journey_id: int) -> None:
     try:
-        st.session_state[K.OFFBOARD_RESULT] = offboarding.retry(actor=actor, journey_id=journey_id)
+        st.session_state[K.OFFBOARD_RESULT] = offboarding.retry(
+            actor=identity.username, journey_id=journey_id
+        )
     except DashboardError as err:
         st.session_state[K.OFFBOARD_PROBLEM] = err
 
@@ -70,16 +77,18 @@ def _show_preview(preview: OffboardingPreview) -> None:
         if preview.authentik_user:
             user = preview.authentik_user
             state = "active" if user.is_active else "already deactivated"
-            st.write(f"{user.username} — {user.name} ({user.email or 'no email'}), {state}")
+            st.markdown(
+                f"{md(user.username)} — {md(user.name)} ({md(user.email or 'no email')}), {state}"
+            )
             if preview.invitations:
-                st.write(
+                st.markdown(
                     f"{len(preview.invitations)} open invitation(s) they created will be "
-                    "revoked: " + ", ".join(i.name for i in preview.invitations)
+                    "revoked: " + ", ".join(md(i.name) for i in preview.invitations)
                 )
             else:
                 st.caption("No open invitations created by them.")
         elif preview.authentik_problem:
-            st.warning(preview.authentik_problem, icon=":material/warning:")
+            st.warning(md(preview.authentik_problem), icon=":material/warning:")
         else:
             st.caption("No Authentik account given.")
     with st.container(border=True):
@@ -87,13 +96,16 @@ def _show_preview(preview: OffboardingPreview) -> None:
         if preview.rooms:
             removal_preview.show(preview.rooms)
         elif preview.matrix_problem:
-            st.warning(preview.matrix_problem, icon=":material/warning:")
+            st.warning(md(preview.matrix_problem), icon=":material/warning:")
         else:
             st.caption("No Matrix account given.")
 
 
-def _plan(actor: str, preview: OffboardingPreview) -> None:
+def _plan(identity: Identity, preview: OffboardingPreview) -> None:
     st.subheader("Offboard")
+    if preview.protected:
+        st.error(md(preview.protected), icon=":material/shield:")
+        return
     st.text_input(
         "Reason",
         key=K.OFFBOARD_REASON,
@@ -119,7 +131,7 @@ def _plan(actor: str, preview: OffboardingPreview) -> None:
             height=80,
             help=CUSTOM_HELP,
         )
-    if user := preview.authentik_user:
+    if (user := preview.authentik_user) and identity.is_admin:  # deleting is for admins
         delete = st.checkbox(
             f"Delete the Authentik account {user.username} instead of "
             "deactivating it (cannot be undone)",
@@ -131,7 +143,7 @@ def _plan(actor: str, preview: OffboardingPreview) -> None:
         "Offboard now",
         type="primary",
         on_click=_run,
-        args=(actor, preview),
+        args=(preview,),
         icon=":material/person_off:",
     )
 
@@ -139,7 +151,7 @@ def _plan(actor: str, preview: OffboardingPreview) -> None:
 def _show_result(journey: JourneyView) -> None:
     with st.container(border=True):
         word = {"done": "done", "failed": "needs attention"}.get(journey.status, journey.status)
-        st.markdown(f"**Offboarding #{journey.id}: {journey.member}**: {word}")
+        st.markdown(f"**Offboarding #{journey.id}: {md(journey.member)}**: {word}")
         journey_view.step_table(journey, TITLES)
         journey_view.room_results(journey, ROOMS, {})
 
@@ -161,13 +173,13 @@ def render() -> None:
         show_error(problem)
     if preview := st.session_state.get(K.OFFBOARD_PREVIEW):
         _show_preview(preview)
-        _plan(identity.username, preview)
+        _plan(identity, preview)
     journey_view.recent_list(
         "Recent offboardings",
         offboarding.recent(),
         TITLES,
         key_prefix="offboard",
-        retry=lambda jid: _retry(identity.username, jid),
+        retry=_retry,
     )
 
 

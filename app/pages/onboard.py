@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import action, require_role, ui_only
+from app.auth.identity import Identity
 from app.services import directory, onboarding, rooms
 from app.services.authentik_users import Credential
 from app.services.directory import DirectoryQuery
@@ -14,6 +15,7 @@ from app.services.onboarding_steps import ROOMS, TITLES
 from app.ui import account_fields, journey_view
 from app.ui.account_fields import WIDGET_OF, AccountKeys, errors_by_widget
 from app.ui.feedback import show_error
+from app.ui.text import md
 from app.utils.config import get_settings
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
@@ -68,12 +70,13 @@ def _chosen_rooms() -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def _submit(actor: str) -> None:
+@action("admin")
+def _submit(identity: Identity) -> None:
     state = st.session_state
     for key in (K.ONBOARD_ERRORS, K.ONBOARD_PROBLEM, K.ONBOARD_RESULT):
         state.pop(key, None)
     try:
-        result = onboarding.start(actor=actor, request=_request())
+        result = onboarding.start(actor=identity.username, request=_request())
     except InputError as err:
         if err.field in WIDGET_OF:  # an account field: the message goes under it
             state[K.ONBOARD_ERRORS] = errors_by_widget({err.field: [err.message]})
@@ -91,13 +94,17 @@ def _submit(actor: str) -> None:
         account_fields.clear(KEYS)
 
 
-def _retry(actor: str, journey_id: int) -> None:
+@action("admin")
+def _retry(identity: Identity, journey_id: int) -> None:
     try:
-        st.session_state[K.ONBOARD_RESULT] = onboarding.retry(actor=actor, journey_id=journey_id)
+        st.session_state[K.ONBOARD_RESULT] = onboarding.retry(
+            actor=identity.username, journey_id=journey_id
+        )
     except DashboardError as err:
         st.session_state[K.ONBOARD_PROBLEM] = err
 
 
+@ui_only
 def _dismiss() -> None:
     st.session_state.pop(K.ONBOARD_RESULT, None)
 
@@ -106,7 +113,7 @@ def _show_result(result: OnboardingResult) -> None:
     journey = result.journey
     with st.container(border=True):
         who = journey.member_name or journey.member
-        st.markdown(f"**Onboarding #{journey.id}: {who}**")
+        st.markdown(f"**Onboarding #{journey.id}: {md(who)}**")
         journey_view.step_table(journey, TITLES)
         names = {
             r.room_id: r.label for r in rooms.rooms_by_id(onboarding.rooms_chosen(journey)).values()
@@ -198,9 +205,10 @@ def _section_problem(field: str) -> None:
     """The error about `field`, right under its section."""
     problem = st.session_state.get(K.ONBOARD_PROBLEM)
     if isinstance(problem, InputError) and problem.field == field:
-        st.error(f"**{problem.field}**: {problem.message}", icon=":material/error:")
+        st.error(f"**{md(problem.field)}**: {md(problem.message)}", icon=":material/error:")
 
 
+@ui_only
 def _recommend() -> None:
     """New interests: preselect the rooms they suggest (an explainable ranking)."""
     interests = st.session_state.get(KEYS.interests, "")
@@ -217,7 +225,7 @@ def _rooms_section() -> None:
     if recommended:
         st.caption(
             "Recommended from the interests: "
-            + "; ".join(f"**{r.room.label}** ({', '.join(r.reasons)})" for r in recommended)
+            + "; ".join(f"**{md(r.room.label)}** ({md(', '.join(r.reasons))})" for r in recommended)
         )
     elif not labels:
         st.caption("No rooms yet: sync them on the Rooms page.")
@@ -253,7 +261,7 @@ def _welcome_section() -> None:
 
 
 def render() -> None:
-    identity = require_role("admin")
+    require_role("admin")
     st.title("Onboard member")
     st.session_state.setdefault(KEYS.credential, Credential.PASSWORD)
     if result := st.session_state.get(K.ONBOARD_RESULT):
@@ -274,7 +282,6 @@ def render() -> None:
         "Onboard",
         type="primary",
         on_click=_submit,
-        args=(identity.username,),
         icon=":material/person_add:",
     )
     journey_view.recent_list(
@@ -282,7 +289,7 @@ def render() -> None:
         onboarding.recent(),
         TITLES,
         key_prefix="onboard",
-        retry=lambda jid: _retry(identity.username, jid),
+        retry=_retry,
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import require_role, ui_only
 from app.services import moderation, rooms
 from app.services.room_progress import describe_outcome
 from app.ui import removal_preview
@@ -41,6 +41,7 @@ class RemovalRun:
     outcomes: tuple[moderation.RemovalOutcome, ...]
 
 
+@ui_only
 def _clear(*keys: SessionKey) -> None:
     for key in keys:
         st.session_state.pop(key, None)

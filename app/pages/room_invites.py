@@ -12,6 +12,7 @@ from app.auth.guard import require_role
 from app.services import room_invites, rooms
 from app.services.room_progress import RoomOutcome, describe_outcome
 from app.ui.feedback import show_error
+from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey
 
@@ -73,8 +74,8 @@ def _selection() -> tuple[list[str], dict[str, str]]:
     else:
         chosen = listed
     if chosen:
-        st.caption("Rooms: " + ", ".join(r.label for r in chosen))
-    weak = [r.label for r in chosen if not r.bot_may_invite]
+        st.caption("Rooms: " + ", ".join(md(r.label) for r in chosen))
+    weak = [md(r.label) for r in chosen if not r.bot_may_invite]
     if weak:
         st.warning("At the last sync the bot lacked the power to invite in: " + ", ".join(weak))
     return [r.room_id for r in chosen], labels
@@ -101,7 +102,10 @@ def _results(run: InviteRun) -> None:
     done = sum(1 for o in run.outcomes if o.status == "done")
     already = sum(1 for o in run.outcomes if o.status == "already")
     failed = len(run.outcomes) - done - already
-    text = f"{run.user_id}: invited to {done} room(s); {already} already there; {failed} failed."
+    text = (
+        f"{md(run.user_id)}: invited to {done} room(s); {already} already there; "
+        f"{failed} failed."
+    )
     (st.success if failed == 0 else st.warning)(text)
     st.dataframe(
         pd.DataFrame([{"Room": run.labels.get(o.room_id, o.room_id),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import rooms
 from app.ui.feedback import show_error, show_notice
+from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey
 
@@ -46,7 +47,7 @@ def _sync_section(identity: Identity, problem: DashboardError | None) -> None:
             st.caption("Not synced yet: press **Sync now** to read the bot's rooms.")
         if fresh.running is not None:
             since = f" since {fresh.running.since:%H:%M:%S} UTC" if fresh.running.since else ""
-            st.info(f"A sync by {fresh.running.actor} is running{since}.")
+            st.info(f"A sync by {md(fresh.running.actor)} is running{since}.")
     if right.button(
         "Sync now",
         icon=":material/sync:",
@@ -61,9 +62,9 @@ def _sync_section(identity: Identity, problem: DashboardError | None) -> None:
         if result.status == "ok":
             show_notice(result.message)
         elif result.status == "failed":
-            st.error(result.message)
+            st.error(md(result.message))
         else:
-            st.warning(result.message)
+            st.warning(md(result.message))
 
 
 def _directory() -> list[rooms.RoomView]:
@@ -117,10 +118,11 @@ def _keep(action_notice: str) -> None:
     st.session_state.pop(SessionKey.ROOMS_SYNC_RESULT, None)
 
 
-def _add_category(actor: str) -> None:
+@action("admin")
+def _add_category(identity: Identity) -> None:
     try:
         name = st.session_state[SessionKey.ROOMS_NEW_CATEGORY]
-        made = rooms.create_category(actor=actor, name=name)
+        made = rooms.create_category(actor=identity.username, name=name)
     except DashboardError as err:
         st.session_state[SessionKey.ROOMS_ERROR] = err
     else:
@@ -128,10 +130,11 @@ def _add_category(actor: str) -> None:
         _keep(f"Category '{made.name}' added.")
 
 
-def _delete_category(actor: str) -> None:
+@action("admin")
+def _delete_category(identity: Identity) -> None:
     name = st.session_state.get(SessionKey.ROOMS_DELETE_CATEGORY)
     try:
-        rooms.delete_category(actor=actor, name=name or "")
+        rooms.delete_category(actor=identity.username, name=name or "")
     except DashboardError as err:
         st.session_state[SessionKey.ROOMS_ERROR] = err
     else:
@@ -174,11 +177,10 @@ def _tag_editor(actor: str, shown: list[rooms.RoomView]) -> None:
     with right, st.container(border=True):
         with st.form("rooms_category_new", border=False):
             st.text_input("New category", key=SessionKey.ROOMS_NEW_CATEGORY)
-            st.form_submit_button("Add category", on_click=_add_category, args=(actor,))
+            st.form_submit_button("Add category", on_click=_add_category)
         if names:
             st.selectbox("Category to delete", names, key=SessionKey.ROOMS_DELETE_CATEGORY)
-            st.button("Delete category", key=SessionKey.ROOMS_DELETE, on_click=_delete_category,
-                      args=(actor,))
+            st.button("Delete category", key=SessionKey.ROOMS_DELETE, on_click=_delete_category)
 
 
 def render() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.auth import web_session
+from app.auth.guard import public
 from app.auth.setup import complete_setup
 from app.ui.feedback import show_error
 from app.utils.errors import DashboardError, InputError
@@ -19,6 +20,7 @@ _FIELDS = (
 )
 
 
+@public
 def _submit() -> None:
     state = st.session_state
     token, username, display, password, confirm = (state.get(k, "") for k in _FIELDS)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import action, require_role
+from app.auth.identity import Identity
 from app.services import templates
 from app.ui.feedback import show_error, show_notice
 from app.utils.errors import DashboardError
@@ -15,25 +16,27 @@ def _body_key(key: str) -> str:
     return f"{SessionKey.TEMPLATES_BODY}_{key}"
 
 
-def _save(actor: str, key: str) -> None:
+@action("admin")
+def _save(identity: Identity, key: str) -> None:
     st.session_state.pop(SessionKey.TEMPLATES_ERROR, None)
     try:
-        templates.save(actor=actor, key=key, body=st.session_state[_body_key(key)])
+        templates.save(actor=identity.username, key=key, body=st.session_state[_body_key(key)])
     except DashboardError as err:
         st.session_state[SessionKey.TEMPLATES_ERROR] = err
         return
     st.session_state[SessionKey.TEMPLATES_NOTICE] = "Saved. The bot uses the new text from now on."
 
 
-def _reset(actor: str, key: str) -> None:
-    view = templates.reset(actor=actor, key=key)
+@action("admin")
+def _reset(identity: Identity, key: str) -> None:
+    view = templates.reset(actor=identity.username, key=key)
     st.session_state[_body_key(key)] = view.body
     st.session_state.pop(SessionKey.TEMPLATES_ERROR, None)
     st.session_state[SessionKey.TEMPLATES_NOTICE] = "Back to the built-in text."
 
 
 def render() -> None:
-    identity = require_role("admin")
+    require_role("admin")
     st.title("Message templates")
     st.caption("What the bot writes when it welcomes, graduates or removes someone.")
     views = {v.key: v for v in templates.list_all()}
@@ -53,9 +56,9 @@ def render() -> None:
         show_error(error)
     show_notice(st.session_state.pop(SessionKey.TEMPLATES_NOTICE, None))
     cols = st.columns([1, 1, 4])
-    cols[0].button("Save", type="primary", on_click=_save, args=(identity.username, key))
+    cols[0].button("Save", type="primary", on_click=_save, args=(key,))
     cols[1].button(
-        "Reset to default", on_click=_reset, args=(identity.username, key), disabled=view.is_default
+        "Reset to default", on_click=_reset, args=(key,), disabled=view.is_default
     )
     state = (
         "built-in default"

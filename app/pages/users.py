@@ -12,12 +12,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
+from app.auth.guard import action, require_role, ui_only
+from app.auth.identity import Identity
 from app.services import directory, directory_bulk
 from app.services.directory import DirectoryPage, DirectoryQuery, GroupChoice, UserRow
 from app.services.directory_bulk import LABELS, NEEDS_GROUP, BulkAction, Selected
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error
+from app.ui.text import md
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey as K
 
@@ -32,11 +34,13 @@ def _clear_selection() -> None:
     st.session_state.pop(K.USERS_SHOWN, None)
 
 
+@ui_only
 def _filters_changed() -> None:
     st.session_state[K.USERS_PAGE] = 1
     _clear_selection()
 
 
+@ui_only
 def _go(delta: int) -> None:
     st.session_state[K.USERS_PAGE] = max(1, int(st.session_state.get(K.USERS_PAGE, 1)) + delta)
     _clear_selection()
@@ -161,21 +165,24 @@ def _pager(result: DirectoryPage) -> None:
 
 
 def _detail(row: UserRow) -> None:
-    with st.expander(f"{row.username}: details", expanded=True):
+    with st.expander(f"{md(row.username)}: details", expanded=True):
         detail = directory.user_detail(pk=row.pk)
         left, right = st.columns(2)
         left.markdown(
-            f"**{detail.name or detail.username}** (`{detail.username}`, pk {detail.pk})  \n"
-            f"Email: {detail.email or 'none'}  \n"
+            f"**{md(detail.name or detail.username)}** ({md(detail.username)}, pk {detail.pk})  \n"
+            f"Email: {md(detail.email or 'none')}  \n"
             f"Status: {'active' if detail.is_active else 'inactive'}"
-            f"{' · superuser' if detail.is_superuser else ''} · type {detail.type}  \n"
-            f"Path: {detail.path}  \nGroups: {', '.join(detail.groups) or 'none'}"
+            f"{' · superuser' if detail.is_superuser else ''} · type {md(detail.type)}  \n"
+            f"Path: {md(detail.path)}  \nGroups: {md(', '.join(detail.groups) or 'none')}"
         )
         right.markdown("**Attributes**")
         right.json(detail.attributes, expanded=True)
 
 
-def _request_bulk(selected: list[UserRow], groups: dict[str, GroupChoice]) -> None:
+@action("admin")
+def _request_bulk(
+    _identity: Identity, selected: list[UserRow], groups: dict[str, GroupChoice]
+) -> None:
     """Button callback: check the request, then leave it for the run (which shows progress)."""
     state = st.session_state
     state.pop(K.USERS_BULK_ERRORS, None)
@@ -203,7 +210,9 @@ def _bulk_bar(selected: list[UserRow], groups: list[GroupChoice]) -> None:
     errors = state.get(K.USERS_BULK_ERRORS) or {}
     by_pk = {g.pk: g for g in groups}
     with st.container(border=True):
-        st.markdown(f"**{len(selected)} selected**: " + ", ".join(r.username for r in selected))
+        st.markdown(
+            f"**{len(selected)} selected**: " + ", ".join(md(r.username) for r in selected)
+        )
         cols = st.columns([2, 2, 2, 1], vertical_alignment="bottom")
         action = cols[0].selectbox(
             "Action", list(BulkAction), key=K.USERS_BULK_ACTION, format_func=LABELS.__getitem__
@@ -259,6 +268,7 @@ def _run_pending(actor: str) -> None:
     st.session_state[K.USERS_BULK_RESULTS] = (action, outcomes)
 
 
+@ui_only
 def _clear_results() -> None:
     st.session_state.pop(K.USERS_BULK_RESULTS, None)
 
@@ -282,7 +292,7 @@ def _results() -> None:
         if links:
             st.caption("One-time recovery links: send each to its person privately.")
         for outcome in links:
-            st.markdown(f"**{outcome.username}**")
+            st.markdown(f"**{md(outcome.username)}**")
             st.code(outcome.recovery_link, language=None)
 
 

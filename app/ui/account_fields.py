@@ -13,9 +13,12 @@ from typing import Any
 
 import streamlit as st
 
+from app.auth.guard import action, checked
+from app.auth.identity import Identity
 from app.services import authentik_users, directory
 from app.services.authentik_users import Credential
 from app.ui.feedback import field_error, show_error
+from app.ui.text import md
 from app.utils.errors import DashboardError, InputError, NotConfigured
 from app.utils.state import SessionKey as K
 
@@ -97,7 +100,7 @@ def authentik_groups() -> list[directory.GroupChoice] | None:
     try:
         return directory.groups()
     except NotConfigured as err:
-        st.info(f"{err}, then restart the dashboard.", icon=":material/link_off:")
+        st.info(f"{md(err)}, then restart the dashboard.", icon=":material/link_off:")
     except DashboardError as err:
         show_error(err)
     return None
@@ -115,7 +118,8 @@ def errors_by_widget(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return mapped
 
 
-def suggest(keys: AccountKeys, force: bool = False) -> None:
+@action("admin")
+def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None:
     """Offer a free username for the names typed, unless the admin has edited it."""
     state = st.session_state
     current = state.get(keys.username, "")
@@ -210,7 +214,12 @@ def fields(
     right.text_input("Organisation", key=keys.organisation)
     with right:
         field_error(errors, "organisation")
-    st.text_input("Interests", key=keys.interests, help=interests_help, on_change=on_interests)
+    st.text_input(
+        "Interests",
+        key=keys.interests,
+        help=interests_help,
+        on_change=checked(on_interests) if on_interests else None,
+    )
     field_error(errors, "interests")
     st.text_area("Introduction", key=keys.intro, height=100)
     field_error(errors, "intro")
@@ -222,7 +231,9 @@ def fields(
     )
     field_error(errors, "credential")
     if general := errors.get(GENERAL):
-        st.error("Authentik refused the user: " + " ".join(general), icon=":material/error:")
+        st.error(
+            "Authentik refused the user: " + md(" ".join(general)), icon=":material/error:"
+        )
 
 
 def show_credential(
@@ -244,9 +255,11 @@ def show_credential(
         st.code(password, language=None)
     if recovery_link:
         st.info(
-            f"Send this one-time link to {name or username}; with it they choose their own "
+            f"Send this one-time link to {md(name or username)}; with it they choose their own "
             "password. It will not be shown again.",
             icon=":material/link:",
         )
         st.code(recovery_link, language=None)
-    st.button("Done: hide it", key=key, on_click=dismiss, icon=":material/visibility_off:")
+    st.button(
+        "Done: hide it", key=key, on_click=checked(dismiss), icon=":material/visibility_off:"
+    )

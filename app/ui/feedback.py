@@ -1,4 +1,6 @@
-"""How pages show errors and notices: one look everywhere, field names first."""
+"""How pages show errors and notices: one look everywhere, field names first.
+
+Messages carry outside data (names, IDs, remote error texts): they are shown as text (md)."""
 
 from __future__ import annotations
 
@@ -6,18 +8,21 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from app.ui.text import md
 from app.utils.errors import DashboardError, FieldErrors, InputError
 
 
 def show_error(err: Exception) -> None:
     """Show an error a person can act on; never a stack trace."""
     if isinstance(err, InputError):
-        st.error(f"**{err.field}**: {err.message}", icon=":material/error:")
+        st.error(f"**{md(err.field)}**: {md(err.message)}", icon=":material/error:")
     elif isinstance(err, FieldErrors):
-        lines = "\n".join(f"- **{field}**: {' '.join(msgs)}" for field, msgs in err.errors.items())
-        st.error(f"{err.summary}:\n{lines}", icon=":material/error:")
+        lines = "\n".join(
+            f"- **{md(field)}**: {md(' '.join(msgs))}" for field, msgs in err.errors.items()
+        )
+        st.error(f"{md(err.summary)}:\n{lines}", icon=":material/error:")
     elif isinstance(err, DashboardError):
-        st.error(str(err), icon=":material/error:")
+        st.error(md(err), icon=":material/error:")
     else:
         st.error(f"Unexpected error ({type(err).__name__}); see the server log.")
 
@@ -25,9 +30,9 @@ def show_error(err: Exception) -> None:
 def field_error(errors: Mapping[str, list[str]] | None, field: str) -> None:
     """Show the messages for one field right under its widget, if there are any."""
     if errors and (messages := errors.get(field)):
-        st.caption(f":red[{' '.join(messages)}]")
+        st.caption(f":red[{md(' '.join(messages))}]")
 
 
 def show_notice(message: str | None) -> None:
     if message:
-        st.success(message, icon=":material/check_circle:")
+        st.success(md(message), icon=":material/check_circle:")

@@ -7,7 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+from app.auth.guard import checked
 from app.services.journeys import JourneyView, StepView
+from app.ui.text import md
 
 BADGES = {
     "pending": "⏳ pending",
@@ -74,8 +76,8 @@ def recent_list(
     for journey in journeys:
         who = journey.member_name or journey.member
         label = (
-            f"#{journey.id} · {who} · {JOURNEY_BADGES.get(journey.status, journey.status)} · "
-            f"{journey.created_at:%Y-%m-%d %H:%M} UTC by {journey.actor}"
+            f"#{journey.id} · {md(who)} · {JOURNEY_BADGES.get(journey.status, journey.status)} · "
+            f"{journey.created_at:%Y-%m-%d %H:%M} UTC by {md(journey.actor)}"
         )
         with st.expander(label, expanded=journey.status == "failed"):
             step_table(journey, titles)
@@ -83,7 +85,7 @@ def recent_list(
                 st.button(
                     "Retry failed steps",
                     key=f"{key_prefix}_retry_{journey.id}",
-                    on_click=retry,
+                    on_click=checked(retry),
                     args=(journey.id,),
                     icon=":material/replay:",
                 )

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.services import moderation, rooms
+from app.ui.text import md
 
 MESSAGES = {
     "": "No message",
@@ -23,16 +24,20 @@ SOURCES = {
 
 
 def show(preview: moderation.RemovalPreview) -> None:
-    who = f"{preview.display_name} ({preview.user_id})" if preview.display_name else preview.user_id
+    who = (
+        f"{md(preview.display_name)} ({md(preview.user_id)})"
+        if preview.display_name
+        else md(preview.user_id)
+    )
     st.subheader(f"{who} is in {len(preview.rooms)} room(s) shared with the bot")
     if preview.source == "cache":
-        st.warning(preview.note, icon=":material/history:")
+        st.warning(md(preview.note), icon=":material/history:")
     else:
-        st.caption(f"{SOURCES[preview.source]} {preview.note}")
+        st.caption(f"{SOURCES[preview.source]} {md(preview.note)}")
     if preview.unchecked:
         st.warning(
             f"{len(preview.unchecked)} room(s) could not be checked, e.g. "
-            f"{preview.unchecked[0].room_id}: {preview.unchecked[0].reason}"
+            f"{md(preview.unchecked[0].room_id)}: {md(preview.unchecked[0].reason)}"
         )
     if preview.other_rooms:
         st.caption(

@@ -5,10 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from app.auth import web_session
+from app.auth.guard import ui_only
+from app.ui.text import md
 from app.utils.config import get_settings
 from app.utils.state import SessionKey
 
 
+@ui_only
 def _log_out() -> None:
     st.session_state.pop(SessionKey.SSO_ERROR, None)
     st.logout()
@@ -26,14 +29,14 @@ def render_sso_login() -> None:
         return
     state = st.session_state
     if error := state.get(SessionKey.SSO_ERROR):
-        st.error(error, icon=":material/block:")
+        st.error(md(error), icon=":material/block:")
         # Logging out of Authentik lets the person sign in as someone else.
         st.button(
             "Log out of Authentik", icon=":material/logout:", key="sso_logout", on_click=_log_out
         )
         return
     if notice := state.get(SessionKey.SSO_NOTICE):
-        st.info(notice, icon=":material/schedule:")
+        st.info(md(notice), icon=":material/schedule:")
     settings = get_settings()
     if st.button("Log in with Authentik", icon=":material/key:", key="sso_login"):
         st.login()

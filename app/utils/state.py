@@ -17,6 +17,7 @@ class SessionKey(StrEnum):
     LOGGED_OUT = "logged_out"
     LOGIN_ERROR = "login_error"
     SETUP_ERROR = "setup_error"
+    ACTION_REFUSED = "action_refused"  # a callback refused at the moment of action (guard)
 
     # SSO (Authentik through st.login)
     SSO_ERROR = "sso_error"  # why Authentik's login was refused, shown on the login page

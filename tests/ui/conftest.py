@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app.auth.guard import AUTHORITY
 from app.services.accounts import create_account
 from app.utils.state import SessionKey
 
@@ -52,3 +54,34 @@ def admin_app(admin_account) -> AppTest:
     """An AppTest logged in as admin, on the Home page."""
     at = new_app().run()
     return log_in(at, "admin")
+
+
+def _unmarked_callbacks(at: AppTest) -> list[str]:
+    """Widget callbacks registered in the last run that carry no authority mark."""
+    widgets = at._session_state._state._new_widget_state.widget_metadata
+    found = []
+    for meta in widgets.values():
+        callbacks = [meta.callback, *(meta.callbacks or {}).values()]
+        for callback in callbacks:
+            if callback is not None and getattr(callback, AUTHORITY, None) is None:
+                found.append(f"{meta.id}: {callback!r}")
+    return found
+
+
+@pytest.fixture(autouse=True)
+def every_callback_is_marked(monkeypatch: pytest.MonkeyPatch):
+    """After every AppTest run: each callback a page registered says what authority it needs
+    (Streamlit runs callbacks before the page's own checks; see app.auth.guard)."""
+    original = AppTest.run
+
+    def run(self: AppTest, *args, **kwargs) -> AppTest:
+        result = original(self, *args, **kwargs)
+        assert _unmarked_callbacks(self) == []
+        return result
+
+    monkeypatch.setattr(AppTest, "run", run)
+
+
+def plain(markdown: str) -> str:
+    """What a person reads: the markdown source with app.ui.text.md's escapes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)

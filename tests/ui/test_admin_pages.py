@@ -3,7 +3,7 @@
 from app.services import audit, templates
 from app.services.accounts import list_accounts
 from app.services.audit import AuditFilter, search
-from tests.ui.conftest import PASSWORD, log_in, new_app
+from tests.ui.conftest import PASSWORD, log_in, new_app, plain
 
 NEW = "accounts_new_"
 
@@ -21,14 +21,14 @@ def fill_create_form(at, username: str, password: str, confirm: str, role: str =
 def test_admin_creates_a_moderator_and_bad_input_names_the_field(admin_app):
     at = admin_app.switch_page("app/pages/accounts.py").run()
     at = fill_create_form(at, "new-mod", PASSWORD, "something else!!")
-    assert "**Confirm password**" in at.error[0].value
+    assert "**Confirm password**" in plain(at.error[0].value)
     at = fill_create_form(at, "Bad Name", PASSWORD, PASSWORD)
-    assert "**Username**" in at.error[0].value
+    assert "**Username**" in plain(at.error[0].value)
     at = fill_create_form(at, "new-mod", "short", "short")
-    assert "**Password**" in at.error[0].value and "12" in at.error[0].value
+    assert "**Password**" in plain(at.error[0].value) and "12" in plain(at.error[0].value)
     at = fill_create_form(at, "new-mod", PASSWORD, PASSWORD)
     assert not at.error
-    assert "Created moderator account 'new-mod'." in at.success[0].value
+    assert "Created moderator account 'new-mod'." in plain(at.success[0].value)
     assert {a.username: a.role for a in list_accounts()}["new-mod"] == "moderator"
     # The new moderator can log in.
     assert log_in(new_app().run(), "new-mod").session_state["account"].role == "moderator"
@@ -40,10 +40,10 @@ def test_admin_deactivates_and_promotes_an_account(moderator_account, admin_app)
     at.run()
     at.button(key="accounts_role").click()
     at.run()
-    assert "'mod' is now admin." in at.success[0].value
+    assert "'mod' is now admin." in plain(at.success[0].value)
     at.button(key="accounts_deactivate").click()
     at.run()
-    assert "'mod' is now deactivated." in at.success[0].value
+    assert "'mod' is now deactivated." in plain(at.success[0].value)
     assert not {a.username: a for a in list_accounts()}["mod"].is_active
     assert log_in(new_app().run(), "mod").error[0].value == "Wrong username or password."
     # Admins cannot lock themselves out.
@@ -51,7 +51,7 @@ def test_admin_deactivates_and_promotes_an_account(moderator_account, admin_app)
     at.run()
     at.button(key="accounts_deactivate").click()
     at.run()
-    assert "cannot deactivate your own account" in at.error[0].value
+    assert "cannot deactivate your own account" in plain(at.error[0].value)
 
 
 def test_audit_log_filters_by_action(admin_app):
@@ -61,7 +61,7 @@ def test_audit_log_filters_by_action(admin_app):
     at.selectbox[2].select("failed")  # Outcome
     next(b for b in at.button if b.label == "Apply filters").click()
     at.run()
-    assert "**1** matching events" in at.markdown[0].value
+    assert "**1** matching events" in plain(at.markdown[0].value)
     assert search(AuditFilter(outcome="failed")).total == 1
     grid = at.dataframe[0].value
     assert list(grid["Outcome"]) == ["failed"] and list(grid["Action"]) == ["login"]
@@ -76,7 +76,7 @@ def test_templates_page_edits_previews_and_rejects_unknown_variables(admin_app):
     editor.input("Bye {nope}")
     next(b for b in at.button if b.label == "Save").click()
     at.run()
-    assert "{nope} is not allowed here" in at.error[0].value
+    assert "{nope} is not allowed here" in plain(at.error[0].value)
     assert templates.get("graduation").is_default
     at.text_area(key="templates_body_graduation").input("Well done {mention}!")
     next(b for b in at.button if b.label == "Save").click()
@@ -99,4 +99,4 @@ def test_audit_log_filters_by_member(admin_app):
     next(b for b in at.button if b.label == "Apply filters").click().run()
     grid = at.dataframe[0].value
     assert list(grid["Action"]) == ["onboarding.room_invites"]
-    assert "**1** matching events" in at.markdown[0].value
+    assert "**1** matching events" in plain(at.markdown[0].value)

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from app.services import journeys, rooms
 from app.utils.state import SessionKey as K
 from tests.support.journey_env import JourneyEnv
-from tests.ui.conftest import log_in, new_app
+from tests.support.waiting import wait_for
+from tests.ui.conftest import log_in, new_app, plain
 
 pytestmark = pytest.mark.synapse
-
-
-def wait_for(check, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture
@@ -69,7 +59,7 @@ def test_onboard_page_names_a_bad_matrix_id_before_any_request(journey_env, onbo
     at.text_input(key=K.ONBOARD_MATRIX_TYPED).input("ada-at-example").run()
     before = journey_env.authentik.count("POST")
     next(b for b in at.button if b.label == "Onboard").click().run()
-    assert "**Matrix user ID**" in at.error[0].value
+    assert "**Matrix user ID**" in plain(at.error[0].value)
     assert journey_env.authentik.count("POST") == before  # nothing created
     assert journeys.recent("onboarding") == []
 
@@ -88,7 +78,7 @@ def test_offboard_page_previews_then_offboards(journey_env: JourneyEnv, moderato
     assert any("Trouble Maker" in m.value for m in at.markdown)
     assert list(at.dataframe[0].value["Room"]) == ["Lounge"]
     next(b for b in at.button if b.label == "Offboard now").click().run()
-    assert "**Reason**" in at.error[0].value  # required, refused before any request
+    assert "**Reason**" in plain(at.error[0].value)  # required, refused before any request
     assert env.authentik.users[account.pk].is_active
     at.text_input(key=K.OFFBOARD_REASON).input("harassment").run()
     at.selectbox(key=K.OFFBOARD_MESSAGE).select("removal_safety").run()
@@ -99,6 +89,25 @@ def test_offboard_page_previews_then_offboards(journey_env: JourneyEnv, moderato
     assert env.synapse.membership(env.bot, room, member.user_id) == "leave"
 
 
+def test_offboard_page_refuses_protected_accounts_and_shows_no_button(
+    journey_env: JourneyEnv, moderator_account
+):
+    fake = journey_env.authentik
+    fake.add_user("chief", groups=[fake.group_named("authentik Admins").pk])
+    at = log_in(new_app().run(), "mod").switch_page("app/pages/offboard.py").run()
+    for username, why in (("chief", "superuser"), (fake.admin.username, "AUTHENTIK_TOKEN")):
+        at.text_input(key=K.OFFBOARD_USERNAME).input(username)
+        next(b for b in at.button if b.label == "Preview").click().run()
+        assert why in plain(at.error[0].value)
+        assert not [b for b in at.button if b.label == "Offboard now"]
+        assert not at.checkbox  # and a moderator is never offered deletion
+    at.text_input(key=K.OFFBOARD_USERNAME).input("")
+    at.text_input(key=K.OFFBOARD_MATRIX_ID).input(journey_env.bot.user_id)
+    next(b for b in at.button if b.label == "Preview").click().run()
+    assert "own bot" in plain(at.warning[0].value)
+    assert not [b for b in at.button if b.label == "Offboard now"]
+
+
 def test_moderators_page_links_matrix_id_and_sets_power(journey_env: JourneyEnv, admin_account):
     env = journey_env
     room = env.room("Help desk")
@@ -107,12 +116,12 @@ def test_moderators_page_links_matrix_id_and_sets_power(journey_env: JourneyEnv,
     at = log_in(new_app().run(), "admin").switch_page("app/pages/moderators.py").run()
     at.text_input(key=K.MODERATORS_MATRIX_ID).input("not-an-id")
     next(b for b in at.button if b.label == "Save Matrix ID").click().run()
-    assert "**Matrix user ID**" in at.error[0].value
+    assert "**Matrix user ID**" in plain(at.error[0].value)
     at.text_input(key=K.MODERATORS_MATRIX_ID).input(person.user_id)
     next(b for b in at.button if b.label == "Save Matrix ID").click().run()
     assert not at.error
     at.multiselect(key=K.MODERATORS_ROOMS).select(room).run()
     next(b for b in at.button if b.label == "Set power level").click().run()
-    assert "Power level 50 set in 1 of 1 room(s)." in at.success[0].value
+    assert "Power level 50 set in 1 of 1 room(s)." in plain(at.success[0].value)
     levels = env.synapse.state(env.bot, room, "m.room.power_levels")
     assert levels["users"][person.user_id] == 50
