@@ -14,7 +14,8 @@ from app.services import audit
 EXPECTED_TABLES = {
     "accounts",
     "login_sessions",
-    "login_attempts",
+    "login_throttles",
+    "audit_budgets",
     "setup_tokens",
     "audit_events",
     "journeys",

@@ -1,0 +1,88 @@
+"""Parallel logins cannot race the lockout, on SQLite and PostgreSQL (argon2 at production cost)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from app.auth.login import BUSY, LOCKED, WRONG_CREDENTIALS, LoginRefused, log_in
+from app.services import lockouts
+from app.services.accounts import create_account
+from app.services.audit import AuditFilter, search
+from tests.support.auth_fixtures import CallCounter
+
+PASSWORD = "a long enough password"
+TRIES = 20
+LIMIT = 5  # LOGIN_LOCKOUT_ATTEMPTS's default
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
+
+
+def try_at_once(username: str, password: str, count: int) -> list[str]:
+    """`count` logins released together by a barrier, each in its own thread."""
+    barrier = threading.Barrier(count)
+
+    def attempt(_: int) -> str:
+        barrier.wait()
+        try:
+            log_in(username, password)
+        except LoginRefused as err:
+            return str(err)
+        return "logged in"
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(attempt, range(count)))
+
+
+def test_parallel_wrong_passwords_evaluate_at_most_the_limit_and_are_all_audited(
+    database: str, verify_calls: CallCounter
+) -> None:
+    create_account(actor="test", username="alice", password=PASSWORD, role="admin")
+
+    answers = Counter(try_at_once("alice", "wrong password!!", TRIES))
+
+    assert verify_calls.count == LIMIT
+    assert answers[WRONG_CREDENTIALS] == LIMIT
+    assert set(answers) <= {WRONG_CREDENTIALS, BUSY, LOCKED.format(minutes=15)}
+    failed = search(AuditFilter(action="login", outcome="failed")).rows
+    assert len(failed) == LIMIT
+    so_far = [r.details["refused_so_far"] for r in search(AuditFilter(outcome="denied")).rows]
+    assert sorted(so_far) == [1, 10]  # the 15 refused tries, so far
+    assert lockouts.locked_usernames()[0].refused == TRIES - LIMIT
+
+    # The right password is refused, unchecked, until an admin lifts the lockout.
+    with pytest.raises(LoginRefused, match="Too many failed logins"):
+        log_in("alice", PASSWORD)
+    assert verify_calls.count == LIMIT
+    assert lockouts.unlock(actor="admin", username="alice") is True
+    totals = [r.details for r in search(AuditFilter(outcome="denied")).rows]
+    (total,) = [d["refused_total"] for d in totals if "refused_total" in d]
+    assert len(failed) + total == TRIES + 1  # every try accounted for
+    (unlocked,) = search(AuditFilter(action="login.unlock")).rows
+    assert (unlocked.actor, unlocked.target, unlocked.details["was_locked"]) == (
+        "admin",
+        "alice",
+        True,
+    )
+
+    token, identity = log_in("alice", PASSWORD)
+    assert token and identity.username == "alice"
+    assert verify_calls.count == LIMIT + 1
+    assert lockouts.locked_usernames() == []
+
+
+def test_parallel_tries_of_an_unknown_username_are_bounded_the_same_way(
+    database: str, verify_calls: CallCounter
+) -> None:
+    answers = Counter(try_at_once("nobody", "wrong password!!", TRIES))
+    assert verify_calls.count == LIMIT
+    assert answers[WRONG_CREDENTIALS] == LIMIT
+    assert [(u.username, u.refused) for u in lockouts.locked_usernames()] == [
+        ("nobody", TRIES - LIMIT)
+    ]
