@@ -1,14 +1,20 @@
-"""Parallel logins cannot race the lockout, on SQLite and PostgreSQL (argon2 at production cost)."""
+"""The lockout on SQLite and PostgreSQL: parallel logins cannot race it (argon2 at production
+cost), and the sweep totals ended lockouts and forgets idle usernames."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from app.auth import lockout
 from app.auth.login import BUSY, LOCKED, WRONG_CREDENTIALS, LoginRefused, log_in
+from app.db.engine import session_scope
+from app.db.models import LoginThrottle, utcnow
 from app.services import lockouts
 from app.services.accounts import create_account
 from app.services.audit import AuditFilter, search
@@ -86,3 +92,25 @@ def test_parallel_tries_of_an_unknown_username_are_bounded_the_same_way(
     assert [(u.username, u.refused) for u in lockouts.locked_usernames()] == [
         ("nobody", TRIES - LIMIT)
     ]
+
+
+def test_the_sweep_totals_ended_lockouts_and_deletes_idle_rows(
+    database: str, fast_hasher: object
+) -> None:
+    t0 = utcnow()
+    for name in ("mallory", "idle"):
+        for second in range(5 if name == "mallory" else 1):
+            with pytest.raises(LoginRefused):
+                log_in(name, "wrong password!!", now=t0 + timedelta(seconds=second))
+    with pytest.raises(LoginRefused, match="Too many failed logins"):
+        log_in("mallory", "wrong password!!", now=t0 + timedelta(minutes=1))
+    with session_scope() as s:
+        assert set(s.scalars(select(LoginThrottle.username))) == {"mallory", "idle"}
+
+    lockout.sweep(t0 + timedelta(minutes=30))
+
+    with session_scope() as s:
+        assert s.scalars(select(LoginThrottle.username)).all() == []
+    totals = [r.details for r in search(AuditFilter(actor="mallory", outcome="denied")).rows]
+    ended = {"reason": "too many failed logins", "refused_total": 1, "ended_by": "lockout ended"}
+    assert ended in totals
