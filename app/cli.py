@@ -1,4 +1,4 @@
-"""Operator commands: serve, migrate, create-admin, setup-token, sync-rooms
+"""Operator commands: serve, migrate, create-admin, setup-token, sync-rooms, unlock
 (`python -m app --help`)."""
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.auth import oidc_config
+from app.auth.lockout import login_name
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setup_token
 from app.db import migrate
-from app.services import accounts, rooms
+from app.services import accounts, lockouts, rooms
 from app.utils.config import PROJECT_ROOT, ConfigError, get_settings
 from app.utils.errors import DashboardError
 from app.utils.logging_setup import configure_logging
@@ -87,6 +88,20 @@ def _sync_rooms(_args: argparse.Namespace) -> int:
     return 0 if result.status == "ok" else 1
 
 
+def _unlock(args: argparse.Namespace) -> int:
+    """Exit 0 when the username is not locked out afterwards (lifted now, or was not locked)."""
+    if not migrate.is_up_to_date():
+        print("error: the database schema is not up to date: run `python -m app migrate`",
+              file=sys.stderr)
+        return 2
+    name = login_name(args.username)
+    if lockouts.unlock(actor=CLI_ACTOR, username=name):
+        print(f"Unlocked '{name}': it may log in again.")
+    else:
+        print(f"'{name}' was not locked out; its failed logins are forgotten.")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -110,6 +125,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("setup-token", help="print a new first-run setup token (while no admin exists)")
     sub.add_parser("sync-rooms", help="read the bot's Matrix rooms into the room directory")
+    unlock = sub.add_parser("unlock", help="lift a username's login lockout (audited)")
+    unlock.add_argument("--username", required=True)
     return parser
 
 
@@ -119,6 +136,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "create-admin": _create_admin,
     "setup-token": _setup_token,
     "sync-rooms": _sync_rooms,
+    "unlock": _unlock,
 }
 
 

@@ -13,7 +13,7 @@ from app.auth.passwords import check_new_password, hash_password
 from app.auth.tokens import new_token, plausible, token_hash
 from app.db.engine import session_scope
 from app.db.models import Account, SetupToken, utcnow
-from app.services import audit
+from app.services import audit, audit_budget
 from app.services.accounts import active_admin_count, check_username
 from app.utils.errors import InputError
 
@@ -86,13 +86,14 @@ def complete_setup(
             ).rowcount
             == 1
         )
-        if not claimed:
-            audit.record(
+        if not claimed:  # anyone may try while no admin exists: bounded like failed logins
+            audit_budget.record(
+                db,
+                now=now,
                 actor=name,
                 action="setup.first_admin",
                 outcome="denied",
                 details={"reason": "bad or expired setup token"},
-                db=db,
             )
         else:
             if db.scalar(select(Account.id).where(Account.username == name)) is not None:

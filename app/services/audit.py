@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import session_scope
 from app.db.models import AuditEvent, utcnow
+from app.utils.authentik_enrollment import invite_ref
 
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
 _SECRET_WORDS = ("password", "token", "secret")
 CSV_COLUMNS = ("time", "actor", "action", "target", "member", "outcome", "details")
+_INVITE_ACTIONS = ("authentik.invite.create", "authentik.invite.revoke")
 
 
 @dataclass(frozen=True)
@@ -117,16 +119,31 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min).replace(tzinfo=utcnow().tzinfo)
 
 
+def _without_invite_pk(action: str, target: str, details: dict[str, Any]) -> tuple[str, dict]:
+    """Rows written before invitations were audited by reference hold the pk, which is the
+    invite link's secret: show its `invite_ref` instead (the rows themselves stay as written)."""
+    pk = details.get("pk")
+    if action not in _INVITE_ACTIONS or not isinstance(pk, str):
+        return target, details
+    ref = invite_ref(pk)
+    shown = {key: value for key, value in details.items() if key != "pk"}
+    shown["invite_ref"] = ref
+    if isinstance(shown.get("reason"), str):
+        shown["reason"] = shown["reason"].replace(pk, ref)
+    return (ref if target == pk else target), shown
+
+
 def _row(event: AuditEvent) -> AuditRow:
+    target, details = _without_invite_pk(event.action, event.target, dict(event.details or {}))
     return AuditRow(
         id=event.id,
         occurred_at=event.occurred_at,
         actor=event.actor,
         action=event.action,
-        target=event.target,
+        target=target,
         member=event.member,
         outcome=event.outcome,
-        details=dict(event.details or {}),
+        details=details,
     )
 
 

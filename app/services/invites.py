@@ -5,6 +5,9 @@ the enrollment flow Authentik reports (AUTHENTIK_ENROLLMENT_FLOW, checked, or th
 never guessed. `fixed_data` pre-fills the enrollment flow: `email` becomes the new user's
 address; `intended_groups` (group names) is not a user field, so Authentik's user-write stage
 stores it as a user attribute, where a policy or an admin can act on it.
+
+The pk is the link's secret (`itoken`): the audit log names an invitation by `invite_ref`
+(`Invite.ref`), never by its pk, and error text is scrubbed of the pk before it is audited.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 from app.services import audit, connections
 from app.utils import authentik_validation as check
-from app.utils.authentik import AuthentikError, Invitation, invite_link
+from app.utils.authentik import AuthentikError, Invitation, invite_link, invite_ref
 from app.utils.config import get_settings
 from app.utils.errors import InputError, NotConfigured
 
@@ -46,6 +49,11 @@ class Invite:
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires is not None and self.expires <= (now or datetime.now(UTC))
+
+    @property
+    def ref(self) -> str:
+        """What the audit log calls this invitation (`invite_ref`); safe to show."""
+        return invite_ref(self.pk)
 
 
 def invitation_name(label: str) -> str:
@@ -143,7 +151,7 @@ def create(
         action="authentik.invite.create",
         target=name,
         member=address or "",
-        details={**details, "pk": created.pk, "flow": flow.slug},
+        details={**details, "invite_ref": invite_ref(created.pk), "flow": flow.slug},
     )
     return _invite(created, flow.slug)
 
@@ -156,7 +164,8 @@ def list_invites() -> list[Invite]:
 def revoke(*, actor: str, pk: str, name: str = "") -> None:
     """Delete the invitation: its link stops working at once."""
     pk = check.authentik_id(pk, "invitation")
-    target = name or pk
+    ref = invite_ref(pk)
+    target = name or ref
     try:
         connections.authentik().delete_invitation(pk)
     except AuthentikError as err:
@@ -165,7 +174,10 @@ def revoke(*, actor: str, pk: str, name: str = "") -> None:
             action="authentik.invite.revoke",
             outcome="failed",
             target=target,
-            details={"pk": pk, "reason": str(err)},
+            # Not revoked, so still live: no pk, even if Authentik's own detail quotes it.
+            details={"invite_ref": ref, "reason": str(err).replace(pk, ref)},
         )
         raise
-    audit.record(actor=actor, action="authentik.invite.revoke", target=target, details={"pk": pk})
+    audit.record(
+        actor=actor, action="authentik.invite.revoke", target=target, details={"invite_ref": ref}
+    )

@@ -23,6 +23,7 @@ from app.utils import authentik_validation as check
 from app.utils.authentik_enrollment import (
     ENROLLMENT_FLOW_VARIABLE,
     invite_link,
+    invite_ref,
     resolve_enrollment_flow,
 )
 from app.utils.authentik_errors import (
@@ -62,6 +63,7 @@ __all__ = [
     "UserFilters",
     "duration_string",
     "invite_link",
+    "invite_ref",
 ]
 
 logger = logging.getLogger(__name__)
@@ -389,7 +391,7 @@ class AuthentikClient:
         }
         data = self._api.json("POST", "/stages/invitation/invitations/", json=body)
         invitation = Invitation.from_api(data)
-        logger.info("Authentik: created invitation %s", invitation.pk)
+        logger.info("Authentik: created invitation ref %s", invite_ref(invitation.pk))
         return invitation
 
     def list_invitations(
@@ -423,4 +425,4 @@ class AuthentikClient:
     def delete_invitation(self, pk: str) -> None:
         path = f"/stages/invitation/invitations/{check.authentik_id(pk, 'invitation')}/"
         self._api.request("DELETE", path)
-        logger.info("Authentik: deleted invitation %s", pk)
+        logger.info("Authentik: deleted invitation ref %s", invite_ref(pk))

@@ -3,10 +3,14 @@
 An invite link is `{AUTHENTIK_PUBLIC_URL}/if/flow/{flow slug}/?itoken={invitation pk}`; a guessed
 path such as `/if/flow/enrollment/<id>/` gives 404. The slug comes from AUTHENTIK_ENROLLMENT_FLOW
 (checked against Authentik) or, when that is unset, from the only enrollment flow Authentik has.
+
+The invitation pk *is* the link's secret: whoever has it can enroll. Records (audit log, server
+log) name an invitation by `invite_ref(pk)` instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Protocol
 
 from app.utils.authentik_errors import AuthentikConfigError, AuthentikNotFound
@@ -19,6 +23,14 @@ class FlowSource(Protocol):
     def get_flow(self, slug: str) -> Flow: ...
 
     def list_flows(self, *, designation: str | None = None) -> list[Flow]: ...
+
+
+def invite_ref(invitation_pk: str) -> str:
+    """A short, non-reversible reference to an invitation: 12 hex digits of SHA-256 of its pk.
+
+    Safe to store and show; the Invites page can show it beside each invitation for matching.
+    """
+    return hashlib.sha256(invitation_pk.encode()).hexdigest()[:12]
 
 
 def invite_link(public_base_url: str, flow_slug: str, invitation_pk: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -23,6 +24,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from app.utils.authentik_enrollment import invite_ref
 from app.utils.authentik_errors import (
     AuthentikError,
     AuthentikNotFound,
@@ -42,6 +44,13 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_SLEEP = 2.0
 Params = Mapping[str, Any]
+_INVITATION_PK = re.compile(r"(/stages/invitation/invitations/)([^/?]+)")
+
+
+def describe(method: str, path: str) -> str:
+    """A request as logs and error messages name it. An invitation's pk is its invite link's
+    secret, and these messages reach the log and the audit log: it is shown as its ref."""
+    return f"{method} " + _INVITATION_PK.sub(lambda m: m[1] + invite_ref(m[2]), path)
 
 
 def tls_verify(verify: bool | str | os.PathLike[str] | ssl.SSLContext) -> bool | ssl.SSLContext:
@@ -113,7 +122,7 @@ class AuthentikHTTP:
         """The response to `method path` if it is a success (2xx), else a typed error."""
         method = method.upper()
         attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
-        where = f"{method} {path}"
+        where = describe(method, path)
         for attempt in range(attempts):
             last = attempt == attempts - 1
             request = self.http.build_request(method, path, params=_clean(params), json=json)
@@ -148,7 +157,7 @@ class AuthentikHTTP:
             return response.json()
         except ValueError:
             raise AuthentikError(
-                f"Authentik answered {method} {path} with something that is not JSON; "
+                f"Authentik answered {describe(method, path)} with something that is not JSON; "
                 "check that AUTHENTIK_URL points at Authentik itself."
             ) from None
 

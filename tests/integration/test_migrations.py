@@ -1,6 +1,7 @@
 """Alembic migrations bring an empty database to head on SQLite and PostgreSQL."""
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -14,7 +15,8 @@ from app.services import audit
 EXPECTED_TABLES = {
     "accounts",
     "login_sessions",
-    "login_attempts",
+    "login_throttles",
+    "audit_budgets",
     "setup_tokens",
     "audit_events",
     "journeys",
@@ -54,6 +56,17 @@ def assert_audit_is_append_only(url: str) -> None:
         assert s.execute(text("SELECT outcome FROM audit_events")).scalars().all() == ["ok"]
 
 
+def assert_0005_downgrades_and_upgrades_again(url: str) -> None:
+    migrate.upgrade(url)
+    command.downgrade(migrate.alembic_config(url), "0004")
+    tables = set(inspect(get_engine(url)).get_table_names())
+    assert "login_attempts" in tables
+    assert not tables & {"login_throttles", "audit_budgets"}
+    migrate.upgrade(url)
+    assert_at_head_with_every_table(url)
+    assert_models_match_migrations(url)
+
+
 def test_sqlite_empty_database_upgrades_to_head(isolated_settings, tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     assert migrate.current_revision(url) is None
@@ -74,6 +87,15 @@ def test_postgres_empty_database_upgrades_to_head(postgres_url):
     migrate.upgrade(postgres_url)
     assert_at_head_with_every_table(postgres_url)
     assert_models_match_migrations(postgres_url)
+
+
+def test_sqlite_0005_downgrades(isolated_settings, tmp_path):
+    assert_0005_downgrades_and_upgrades_again(f"sqlite:///{tmp_path / 'down.db'}")
+
+
+@pytest.mark.postgres
+def test_postgres_0005_downgrades(postgres_url):
+    assert_0005_downgrades_and_upgrades_again(postgres_url)
 
 
 @pytest.mark.postgres

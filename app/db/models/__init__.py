@@ -1,7 +1,7 @@
 """Every table, imported here so Alembic and the app see one metadata."""
 
-from app.db.models.accounts import ROLES, Account, LoginAttempt, LoginSession, SetupToken
-from app.db.models.audit import OUTCOMES, AuditEvent
+from app.db.models.accounts import ROLES, Account, LoginSession, LoginThrottle, SetupToken
+from app.db.models.audit import OUTCOMES, AuditBudget, AuditEvent
 from app.db.models.base import Base, utcnow
 from app.db.models.journeys import (
     JOURNEY_KINDS,
@@ -28,12 +28,13 @@ __all__ = [
     "STEP_STATUSES",
     "SYNC_STATUSES",
     "Account",
+    "AuditBudget",
     "AuditEvent",
     "Base",
     "Journey",
     "JourneyStep",
-    "LoginAttempt",
     "LoginSession",
+    "LoginThrottle",
     "MessageTemplate",
     "Room",
     "RoomCategory",

@@ -1,10 +1,10 @@
-"""Dashboard accounts, their login sessions, login attempts and the first-run setup tokens."""
+"""Dashboard accounts, their login sessions, login throttles and the first-run setup tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import Base, BigId, UTCDateTime, utcnow
@@ -54,16 +54,23 @@ class LoginSession(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LoginAttempt(Base):
-    """One login try, kept for lockout decisions (recent failures per username)."""
+class LoginThrottle(Base):
+    """Per submitted username (existing or not): password checks counted against the lockout.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_username_time", "username", "attempted_at"),)
+    `failures` since `window_started_at`, checks `in_flight` (reserved before argon2 runs, the
+    latest at `reserved_at`), `locked_until`, and tries `refused` unchecked since the last
+    reset (written to the audit log in aggregate). See app/auth/lockout.py.
+    """
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    username: Mapped[str] = mapped_column(String(150))
-    succeeded: Mapped[bool] = mapped_column(Boolean)
-    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    __tablename__ = "login_throttles"
+
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    in_flight: Mapped[int] = mapped_column(Integer, default=0)
+    reserved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SetupToken(Base):

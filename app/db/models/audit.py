@@ -1,11 +1,12 @@
-"""The append-only audit trail (database triggers refuse UPDATE and DELETE)."""
+"""The append-only audit trail (database triggers refuse UPDATE, DELETE, TRUNCATE and REPLACE),
+and the per-minute budget of rows anyone may cause without logging in."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import Base, BigId, UTCDateTime, utcnow
@@ -26,3 +27,14 @@ class AuditEvent(Base):
     member: Mapped[str] = mapped_column(String(255), default="", index=True)
     outcome: Mapped[str] = mapped_column(String(16), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditBudget(Base):
+    """Rows written and left unwritten in the current minute (app/services/audit_budget.py)."""
+
+    __tablename__ = "audit_budgets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    minute_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    written: Mapped[int] = mapped_column(Integer, default=0)
+    suppressed: Mapped[int] = mapped_column(Integer, default=0)
