@@ -1,6 +1,13 @@
 """Every table, imported here so Alembic and the app see one metadata."""
 
-from app.db.models.accounts import ROLES, Account, LoginAttempt, LoginSession, SetupToken
+from app.db.models.accounts import (
+    ROLES,
+    Account,
+    CookieTicket,
+    LoginAttempt,
+    LoginSession,
+    SetupToken,
+)
 from app.db.models.audit import OUTCOMES, AuditEvent
 from app.db.models.base import Base, utcnow
 from app.db.models.journeys import (
@@ -30,6 +37,7 @@ __all__ = [
     "Account",
     "AuditEvent",
     "Base",
+    "CookieTicket",
     "Journey",
     "JourneyStep",
     "LoginAttempt",
