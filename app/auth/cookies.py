@@ -30,6 +30,11 @@ from app.utils.config import get_settings
 
 logger = logging.getLogger(__name__)
 
+_FOLD = (
+    f"<style>[data-testid=stElementContainer]:has(img[src*='{cookie_routes.PREFIX}/'])"
+    "{display:none}</style>"
+)
+
 
 def _page_cookie(name: str) -> str | None:
     try:
@@ -63,8 +68,9 @@ class TicketChange:
         if not cookie_tickets.pending(self.ticket):
             return False
         src = html.escape(cookie_routes.ticket_url(self.action, self.ticket))
-        # No script needed: the browser loads the image at once, cookies included.
-        st.html(f'<img src="{src}" alt="" width="1" height="1" style="display:none">')
+        # No script needed: the browser loads the image at once, cookies included. The style
+        # folds the element's slot, so the page does not shift when it goes.
+        st.html(f'<img src="{src}" alt="" width="1" height="1" style="display:none">{_FOLD}')
         return True
 
 

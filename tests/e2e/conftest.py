@@ -149,6 +149,26 @@ def start_server(e2e_db, tmp_path) -> Iterator[Callable[..., StreamlitServer]]:
 
 
 @pytest.fixture
+def start_served(e2e_db, tmp_path) -> Iterator[Callable[..., ServedApp]]:
+    """`start()` runs `python -m app serve`: the st.App with our cookie routes (no SSO)."""
+    servers: list[ServedApp] = []
+
+    def start(**extra_env: str) -> ServedApp:
+        n = len(servers)
+        server = ServedApp(
+            env=server_env(e2e_db, **extra_env),
+            log_path=tmp_path / f"served-{n}.log",
+            generated_dir=tmp_path / f"generated-{n}",
+        )
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
 def accounts_ready(e2e_db) -> None:
     create_account(actor="test", username="admin", password=PASSWORD, role="admin")
     create_account(actor="test", username="mod", password=PASSWORD, role="moderator")
