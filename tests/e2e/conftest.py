@@ -1,4 +1,5 @@
-"""Browser tests: Debian's Chromium driven by Playwright against `streamlit run`."""
+"""Browser tests: Debian's Chromium driven by Playwright against `python -m app serve` or a
+bare `streamlit run`."""
 
 from __future__ import annotations
 
