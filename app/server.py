@@ -23,7 +23,8 @@ SCRIPT = PROJECT_ROOT / "streamlit_app.py"
 
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
-    """Around the Streamlit runtime: start before the first request, stop after the last."""
+    """The process's start-up (before the yield: ahead of the first request) and shutdown
+    (after it, in reverse order: once the last request is done). Add background work here."""
     with cookie_routes.mounted():
         try:
             yield None

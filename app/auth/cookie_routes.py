@@ -28,6 +28,7 @@ from streamlit import config as streamlit_config
 
 from app.auth import cookie_tickets
 from app.auth.sessions import validate_session
+from app.auth.tokens import plausible
 from app.utils.config import get_settings
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,8 @@ def routes() -> list[Route]:
 
 
 class BrowserBindingMiddleware:
-    """Give every browser that loads a page an HttpOnly binding cookie, if it has none.
+    """Give every browser that loads a page an HttpOnly binding cookie, if it has none (or a
+    value no ticket could be bound to).
 
     Only HTML answers carry it (one per page load, not one per asset fetched in parallel).
     `SameSite=Lax` so that arriving from another site (the SSO round trip) keeps it.
@@ -143,7 +145,7 @@ class BrowserBindingMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         name = binding_cookie_name()
-        if scope["type"] != "http" or HTTPConnection(scope).cookies.get(name):
+        if scope["type"] != "http" or plausible(HTTPConnection(scope).cookies.get(name)):
             await self.app(scope, receive, send)
             return
         secure = scope.get("scheme") == "https"

@@ -25,6 +25,7 @@ import streamlit as st
 from streamlit_cookies_controller.cookie_controller import _cookie_controller
 
 from app.auth import cookie_routes, cookie_tickets
+from app.auth.tokens import plausible
 from app.db.models import utcnow
 from app.utils.config import get_settings
 
@@ -60,7 +61,7 @@ def _secure() -> bool:
 class TicketChange:
     """Served by app.server: the page fetches our route with a one-time ticket."""
 
-    action: str  # "set" or "clear"
+    action: cookie_tickets.Purpose
     ticket: str
 
     def render(self) -> bool:
@@ -91,10 +92,10 @@ CookieChange = TicketChange | ComponentChange
 
 def _ticket(action: cookie_tickets.Purpose, token: str | None = None) -> TicketChange | None:
     binding = _page_cookie(cookie_routes.binding_cookie_name())
-    if binding is None:
-        logger.warning("no binding cookie from this browser: its session cookie is left as is")
+    if not plausible(binding):
+        logger.warning("no usable binding cookie from this browser: its cookie is left as is")
         return None
-    ticket = cookie_tickets.issue(action, binding=binding, token=token, secure=_secure())
+    ticket = cookie_tickets.issue(action, binding=binding, token=token, secure=_secure())  # type: ignore[arg-type]
     return TicketChange(action=action, ticket=ticket)
 
 

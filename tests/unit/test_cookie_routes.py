@@ -59,6 +59,9 @@ def test_a_page_without_a_binding_cookie_gets_one_httponly_assets_do_not(db):
     assert "HttpOnly" in binding and "SameSite=Lax" in binding and "Path=/" in binding
     assert "set-cookie" not in http.get("/").headers  # the browser has one now: kept
     assert "set-cookie" not in client().get("/asset.json").headers
+    junk = client()
+    junk.cookies.set("cd_session_bind", "x" * 300)  # too long to bind a ticket to: replaced
+    assert junk.get("/").headers["set-cookie"].startswith("cd_session_bind=")
 
 
 def test_a_set_ticket_sets_the_httponly_strict_session_cookie_once(token):
