@@ -108,7 +108,7 @@ def test_replayed_expired_and_foreign_tickets_set_nothing(
     page.on("request", lambda r: "/_dashboard/cookie/set" in r.url and ticket_urls.append(r.url))
     goto(page, server.url)
     log_in(page, "admin")
-    assert len(ticket_urls) == 1
+    assert len(set(ticket_urls)) == 1  # one ticket (however often the page offered it)
     page.context.clear_cookies(name="cd_session")
 
     # Replayed in the same browser: refused, no cookie.
