@@ -21,5 +21,5 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=40s --retries=3 \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"
 
-# Migrates the database, then starts Streamlit (exec: it receives the container's signals).
+# Migrates the database, then serves the dashboard in the same process (PID 1 gets the signals).
 CMD ["python", "-m", "app", "serve", "--address", "0.0.0.0", "--port", "8501"]

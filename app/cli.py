@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from app import server
 from app.auth import oidc_config
 from app.auth.lockout import login_name
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setup_token
@@ -29,20 +30,15 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Migrate, then replace this process with the Streamlit server (signals reach it)."""
+    """Migrate, then serve the dashboard in this process (st.App, see app/server.py)."""
     _migrate(args)
     announce_setup_token()  # at start-up, before anyone opens the page
     os.environ[SETUP_ANNOUNCED_ENV] = "1"
-    sso_args = oidc_config.streamlit_args(get_settings(), args.generated_dir)
-    print("SSO (Authentik):", "on" if sso_args else "off (OIDC_* not set)")
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py"),
-        "--server.address", args.address, "--server.port", str(args.port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        *sso_args,
-    ]
-    os.chdir(PROJECT_ROOT)
-    os.execv(sys.executable, command)  # noqa: S606 (fixed argv, no shell)
+    secrets_files = oidc_config.secrets_files(get_settings(), args.generated_dir)
+    print("SSO (Authentik):", "on" if secrets_files else "off (OIDC_* not set)", flush=True)
+    os.chdir(PROJECT_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
+    server.run(address=args.address, port=args.port, secrets_files=secrets_files)
+    return 0
 
 
 def _read_password(from_stdin: bool) -> str:

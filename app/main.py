@@ -8,7 +8,7 @@ import os
 import streamlit as st
 
 from app import navigation
-from app.auth import guard, web_session
+from app.auth import cookie_routes, guard, web_session
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, needs_setup
 from app.db.migrate import is_up_to_date
 from app.ui.sso import render_sso_login
@@ -21,13 +21,18 @@ logger = logging.getLogger(__name__)
 
 @st.cache_resource(show_spinner=False)
 def _boot() -> bool:
-    """Once per process, when the database is ready: log set-up, first-run token."""
+    """Once per process, when the database is ready: log set-up, first-run token, warnings."""
     configure_logging(get_settings().log_level)
     if not is_up_to_date():
         # Raising keeps this uncached, so the next run checks again after `migrate`.
         raise RuntimeError("schema not at head")
     if not os.environ.get(SETUP_ANNOUNCED_ENV):
         announce_setup_token()
+    if not cookie_routes.is_mounted():
+        logger.warning(
+            "Not started with `python -m app serve`: the login cookie is written by page script "
+            "(readable by it, not HttpOnly). Start the dashboard with `python -m app serve`."
+        )
     return True
 
 

@@ -2,9 +2,14 @@
 
 Streamlit's `st.login` reads its OIDC client only from secrets files, never from the
 environment. `python -m app serve` (and the browser tests, which start servers the same way)
-call `streamlit_args()`: it writes a 0600 TOML file under `.streamlit/generated/` and returns
-the `--secrets.files` arguments that point Streamlit at it. The secrets never reach a command
-line or a log; only the file's path does.
+call `secrets_files()`: it writes a 0600 TOML file under `.streamlit/generated/` and returns
+the `secrets.files` list that points Streamlit at it. The secrets never reach a command line
+or a log; only the file's path does.
+
+Why a file and not `st.App(secrets=...)`: Streamlit 1.67 merges programmatic secrets in the
+App's lifespan, after it has built its middleware, so its session middleware (which keeps the
+OIDC state during the Authentik round trip) would sign with a random per-process key instead
+of `cookie_secret`, and a login started on one replica could not finish on another.
 """
 
 from __future__ import annotations
@@ -106,12 +111,9 @@ def write_secrets_file(settings: Settings, directory: Path = GENERATED_DIR) -> P
     return path
 
 
-def streamlit_args(settings: Settings, directory: Path = GENERATED_DIR) -> list[str]:
-    """Extra `streamlit run` arguments for SSO: empty when OIDC is not configured."""
+def secrets_files(settings: Settings, directory: Path = GENERATED_DIR) -> list[str]:
+    """Streamlit's `secrets.files` for SSO: empty when OIDC is not configured."""
     path = write_secrets_file(settings, directory.resolve())  # absolute: serve changes dir
     if path is None:
         return []
-    args: list[str] = []
-    for file in (*DEFAULT_SECRETS_FILES, path):  # later files win: ours sets [auth]
-        args += ["--secrets.files", str(file)]
-    return args
+    return [str(file) for file in (*DEFAULT_SECRETS_FILES, path)]  # later files win: ours

@@ -25,16 +25,16 @@ def current_identity() -> Identity | None:
     state = st.session_state
     token = state.get(SessionKey.SESSION_TOKEN)
     from_cookie = False
-    if token is None and not state.get(SessionKey.LOGGED_OUT):
+    if token is None and not state.get(SessionKey.SKIP_PAGE_COOKIE):
         token = cookies.read_token()
         from_cookie = token is not None
     identity = validate_session(token) if token else None
     if identity is None:
         state.pop(SessionKey.SESSION_TOKEN, None)
         state.pop(SessionKey.ACCOUNT, None)
-        state.pop(SessionKey.COOKIE_TO_WRITE, None)
-        if from_cookie:  # a stale, revoked or forged cookie: remove it from the browser
-            state[SessionKey.COOKIE_TO_CLEAR] = True
+        if from_cookie:  # a stale, revoked or forged cookie: remove it from the browser, once
+            state[SessionKey.SKIP_PAGE_COOKIE] = True
+            _change_cookie(cookies.change_to_clear())
         return _sso_sign_in()
     state[SessionKey.SESSION_TOKEN] = token
     state[SessionKey.ACCOUNT] = identity
@@ -42,13 +42,12 @@ def current_identity() -> Identity | None:
 
 
 def begin(token: str, identity: Identity) -> None:
-    """After a successful login: remember the token and have the cookie written."""
+    """After a successful login: remember the token here and have the browser's cookie set."""
     state = st.session_state
     state[SessionKey.SESSION_TOKEN] = token
     state[SessionKey.ACCOUNT] = identity
-    state[SessionKey.COOKIE_TO_WRITE] = cookies.cookie_write_args(token)
-    state.pop(SessionKey.COOKIE_TO_CLEAR, None)
-    state.pop(SessionKey.LOGGED_OUT, None)
+    state.pop(SessionKey.SKIP_PAGE_COOKIE, None)
+    _change_cookie(cookies.change_to_set(token))
 
 
 def end() -> None:
@@ -62,12 +61,20 @@ def end() -> None:
     state = st.session_state
     identity = state.get(SessionKey.ACCOUNT)
     log_out(state.get(SessionKey.SESSION_TOKEN), identity)
-    for key in (SessionKey.SESSION_TOKEN, SessionKey.ACCOUNT, SessionKey.COOKIE_TO_WRITE):
+    for key in (SessionKey.SESSION_TOKEN, SessionKey.ACCOUNT):
         state.pop(key, None)
-    state[SessionKey.LOGGED_OUT] = True
-    state[SessionKey.COOKIE_TO_CLEAR] = True
+    state[SessionKey.SKIP_PAGE_COOKIE] = True
+    _change_cookie(cookies.change_to_clear())
     if isinstance(identity, Identity) and identity.auth_source == "oidc" and sso_available():
         st.logout()
+
+
+def _change_cookie(change: cookies.CookieChange | None) -> None:
+    """Replace any pending cookie change (a logout supersedes an unfinished login's)."""
+    if change is None:
+        st.session_state.pop(SessionKey.COOKIE_CHANGE, None)
+    else:
+        st.session_state[SessionKey.COOKIE_CHANGE] = change
 
 
 def sso_configured() -> bool:
@@ -126,9 +133,8 @@ def _sso_sign_in() -> Identity | None:
 
 
 def sync_cookie() -> None:
-    """Render the cookie component this run needs (an invisible, zero-height iframe)."""
+    """Render the pending cookie change, if any (invisible), until it is done."""
     state = st.session_state
-    if args := state.get(SessionKey.COOKIE_TO_WRITE):
-        cookies.render_write(args)
-    elif state.get(SessionKey.COOKIE_TO_CLEAR):
-        cookies.render_clear()
+    change = state.get(SessionKey.COOKIE_CHANGE)
+    if change is not None and not change.render():
+        state.pop(SessionKey.COOKIE_CHANGE, None)

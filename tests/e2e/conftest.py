@@ -1,9 +1,11 @@
-"""Browser tests: Debian's Chromium driven by Playwright against `streamlit run`."""
+"""Browser tests: Debian's Chromium driven by Playwright against `python -m app serve` or a
+bare `streamlit run`."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -87,11 +89,28 @@ def goto(page: Page, url: str) -> None:
     settle(page)
 
 
+def browser_cookie(page: Page, name: str = "cd_session") -> dict | None:
+    """A cookie as the browser holds it (HttpOnly ones included), or None."""
+    return next((c for c in page.context.cookies() if c["name"] == name), None)
+
+
+def wait_for_cookie(page: Page, present: bool = True, timeout_s: float = 15) -> dict | None:
+    """Poll the browser's cookie jar until the login cookie is there (or gone)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        cookie = browser_cookie(page)
+        if (cookie is not None) == present:
+            return cookie
+        if time.monotonic() > deadline:
+            raise AssertionError(f"cd_session still {'missing' if present else 'there'}")
+        page.wait_for_timeout(50)
+
+
 def session_cookie(page: Page) -> str:
-    """The login cookie, once the cookie component has written it: its iframe mounts a moment
-    after the run that logged in, and a reload before that is a fresh, logged-out page."""
-    page.wait_for_function("document.cookie.includes('cd_session=')")
-    return next(c["value"] for c in page.context.cookies() if c["name"] == "cd_session")
+    """The login cookie, once the browser has it: it is set a moment after the run that logged
+    in (by our route, or under bare `streamlit run` by the cookie component), and a reload
+    before that is a fresh, logged-out page."""
+    return wait_for_cookie(page)["value"]  # type: ignore[index]
 
 
 def log_in(page: Page, username: str, password: str = PASSWORD) -> None:
@@ -122,6 +141,26 @@ def start_server(e2e_db, tmp_path) -> Iterator[Callable[..., StreamlitServer]]:
     def start(**extra_env: str) -> StreamlitServer:
         log = tmp_path / f"streamlit-{len(servers)}.log"
         server = StreamlitServer(env=server_env(e2e_db, **extra_env), log_path=log)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def start_served(e2e_db, tmp_path) -> Iterator[Callable[..., ServedApp]]:
+    """`start()` runs `python -m app serve`: the st.App with our cookie routes (no SSO)."""
+    servers: list[ServedApp] = []
+
+    def start(**extra_env: str) -> ServedApp:
+        n = len(servers)
+        server = ServedApp(
+            env=server_env(e2e_db, **extra_env),
+            log_path=tmp_path / f"served-{n}.log",
+            generated_dir=tmp_path / f"generated-{n}",
+        )
         servers.append(server)
         return server.start()
 

@@ -16,7 +16,16 @@ from app.auth.sessions import validate_session
 from app.db.engine import session_scope
 from app.db.models import Account
 from app.services import audit
-from tests.e2e.conftest import PASSWORD, expect_login_page, goto, log_in, session_cookie, settle
+from tests.e2e.conftest import (
+    PASSWORD,
+    browser_cookie,
+    expect_login_page,
+    goto,
+    log_in,
+    session_cookie,
+    settle,
+    wait_for_cookie,
+)
 from tests.support.oidc_provider import OidcProvider, OidcUser
 
 pytestmark = pytest.mark.browser
@@ -77,8 +86,9 @@ def test_admin_group_logs_in_as_admin_from_a_fresh_install_and_logout_ends_both_
     login = audit.search(audit.AuditFilter(action="login")).rows[0]
     assert (login.actor, login.details["method"]) == ("ada", "sso")
 
-    # Our own session cookie carries the login: a deep link survives a reload.
+    # Our own session cookie carries the login (HttpOnly: set by our route, not the page).
     token = session_cookie(page)
+    assert browser_cookie(page)["httpOnly"] is True
     goto(page, f"{server.url}/accounts")
     expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
     page.reload()
@@ -91,6 +101,7 @@ def test_admin_group_logs_in_as_admin_from_a_fresh_install_and_logout_ends_both_
     assert ("end-session", "ended ada") in oidc_provider.events("end-session")
     assert oidc_provider.live_sessions() == []
     assert not any(c["name"].startswith("_streamlit_user") for c in page.context.cookies())
+    wait_for_cookie(page, present=False)  # ours too
     page.reload()
     settle(page)
     expect_login_page(page)

@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     "room_keywords",
     "room_sync_runs",
     "room_sync_locks",
+    "cookie_tickets",
 }
 
 

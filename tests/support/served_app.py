@@ -1,7 +1,8 @@
 """Start the app the way operators do, `python -m app serve`, for browser tests that need it.
 
 Unlike StreamlitServer's bare `streamlit run`, this goes through the CLI: migrate, write the
-Streamlit secrets generated from the OIDC_* settings, exec Streamlit with `--secrets.files`.
+Streamlit secrets generated from the OIDC_* settings, then serve the st.App of app/server.py
+(with the cookie routes) with those secrets files.
 """
 
 from __future__ import annotations

@@ -101,9 +101,9 @@ def test_authentik_admin_lands_on_home_as_admin(admin_account, oidc_env):
     assert "Hello, Carol." in [m.value for m in at.markdown]
     assert "Signed in as **Carol** (admin)" in [c.value for c in at.caption]
     assert (
-        at.session_state[SessionKey.COOKIE_TO_WRITE]["value"]
+        at.session_state[SessionKey.COOKIE_CHANGE].args["value"]
         == (at.session_state[SessionKey.SESSION_TOKEN])
-    )  # our own session cookie, like a local login
+    )  # our own session cookie, like a local login (AppTest: the component, no route)
     at.switch_page("app/pages/accounts.py").run()
     assert not at.exception and at.title[0].value == "Accounts"
 
@@ -143,7 +143,7 @@ def test_sidebar_logout_of_an_sso_account_revokes_and_logs_out_of_authentik(
     assert validate_session(token) is None
     assert at.user == {"is_logged_in": False}
     assert at.subheader[0].value == "Log in"
-    assert at.session_state[SessionKey.COOKIE_TO_CLEAR] is True
+    assert at.session_state[SessionKey.COOKIE_CHANGE].args["method"] == "remove"
 
 
 def test_a_session_ended_elsewhere_is_not_restarted_from_the_same_authentik_login(

@@ -32,15 +32,15 @@ def oidc_env(monkeypatch):
 def test_nothing_is_generated_and_a_stale_file_is_removed_when_sso_is_off(tmp_path):
     stale = tmp_path / oidc_config.SECRETS_FILE
     stale.write_text("[auth]\nclient_secret = 'old'\n")
-    assert oidc_config.streamlit_args(get_settings(), tmp_path) == []
+    assert oidc_config.secrets_files(get_settings(), tmp_path) == []
     assert not stale.exists()
 
 
 def test_secrets_file_round_trips_through_toml_with_mode_0600(oidc_env, tmp_path):
-    args = oidc_config.streamlit_args(oidc_env, tmp_path / "gen")
+    files = oidc_config.secrets_files(oidc_env, tmp_path / "gen")
     path = tmp_path / "gen" / oidc_config.SECRETS_FILE
-    assert args[-2:] == ["--secrets.files", str(path)]
-    assert args.count("--secrets.files") == 3  # Streamlit's own two locations, then ours
+    assert files[-1] == str(path)
+    assert len(files) == 3  # Streamlit's own two locations, then ours
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     auth = tomllib.loads(path.read_text())["auth"]
     assert auth == {
@@ -51,33 +51,32 @@ def test_secrets_file_round_trips_through_toml_with_mode_0600(oidc_env, tmp_path
         "server_metadata_url": ENV["OIDC_SERVER_METADATA_URL"],
         "client_kwargs": {"scope": "openid profile email"},
     }
-    # No secret on the command line, where `ps` and logs would show it.
-    assert not any(SECRET in arg or ENV["OIDC_CLIENT_SECRET"] in arg for arg in args)
+    # No secret in the option, which Streamlit may show or log; only the file's path.
+    assert not any(SECRET in file or ENV["OIDC_CLIENT_SECRET"] in file for file in files)
 
 
 def test_redirect_uri_must_be_the_oauth2callback(oidc_env, monkeypatch, tmp_path):
     monkeypatch.setenv("OIDC_REDIRECT_URI", "https://dashboard.example.org/")
     get_settings.cache_clear()
     with pytest.raises(ConfigError, match=r"OIDC_REDIRECT_URI must .* /oauth2callback"):
-        oidc_config.streamlit_args(get_settings(), tmp_path)
+        oidc_config.secrets_files(get_settings(), tmp_path)
 
 
 def test_short_cookie_secret_is_refused(oidc_env, monkeypatch, tmp_path):
     monkeypatch.setenv("OIDC_COOKIE_SECRET", "short")
     get_settings.cache_clear()
     with pytest.raises(ConfigError, match="OIDC_COOKIE_SECRET must be at least 32"):
-        oidc_config.streamlit_args(get_settings(), tmp_path)
+        oidc_config.secrets_files(get_settings(), tmp_path)
     assert not (tmp_path / oidc_config.SECRETS_FILE).exists()
 
 
 def test_serve_passes_the_generated_secrets_to_streamlit(db, oidc_env, monkeypatch, tmp_path):
-    seen: list[list[str]] = []
-    monkeypatch.setattr(cli.os, "execv", lambda _exe, argv: seen.append(argv))
+    seen: list[dict] = []
+    monkeypatch.setattr(cli.server, "run", lambda **options: seen.append(options))
     monkeypatch.setattr(cli.os, "chdir", lambda _path: None)
-    cli.main(["serve", "--port", "8599", "--generated-dir", str(tmp_path)])
-    command = seen[0]
-    assert command[1:4] == ["-m", "streamlit", "run"]
-    assert command[-2:] == ["--secrets.files", str(tmp_path / oidc_config.SECRETS_FILE)]
+    assert cli.main(["serve", "--port", "8599", "--generated-dir", str(tmp_path)]) == 0
+    assert seen[0]["address"] == "127.0.0.1" and seen[0]["port"] == 8599
+    assert seen[0]["secrets_files"][-1] == str(tmp_path / oidc_config.SECRETS_FILE)
 
 
 def test_serve_with_a_bad_sso_setting_stops_with_the_variable_named(
@@ -85,6 +84,6 @@ def test_serve_with_a_bad_sso_setting_stops_with_the_variable_named(
 ):
     monkeypatch.setenv("OIDC_REDIRECT_URI", "https://dashboard.example.org/login")
     get_settings.cache_clear()
-    monkeypatch.setattr(cli.os, "execv", lambda *_: pytest.fail("must not start Streamlit"))
+    monkeypatch.setattr(cli.server, "run", lambda **_: pytest.fail("must not start Streamlit"))
     assert cli.main(["serve", "--generated-dir", str(tmp_path)]) == 2
     assert "OIDC_REDIRECT_URI" in capsys.readouterr().err

@@ -1,6 +1,13 @@
 """Every table, imported here so Alembic and the app see one metadata."""
 
-from app.db.models.accounts import ROLES, Account, LoginSession, LoginThrottle, SetupToken
+from app.db.models.accounts import (
+    ROLES,
+    Account,
+    CookieTicket,
+    LoginSession,
+    LoginThrottle,
+    SetupToken,
+)
 from app.db.models.audit import OUTCOMES, AuditBudget, AuditEvent
 from app.db.models.base import Base, utcnow
 from app.db.models.journeys import (
@@ -31,6 +38,7 @@ __all__ = [
     "AuditBudget",
     "AuditEvent",
     "Base",
+    "CookieTicket",
     "Journey",
     "JourneyStep",
     "LoginSession",

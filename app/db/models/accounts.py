@@ -83,3 +83,25 @@ class SetupToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CookieTicket(Base):
+    """A one-time, short-lived ticket a browser trades for a change of its session cookie.
+
+    Only the ticket's SHA-256 is stored. For a "set" ticket the session token is kept sealed
+    under the ticket itself, so the database alone does not reveal it; any replica can redeem.
+    """
+
+    __tablename__ = "cookie_tickets"
+    __table_args__ = (CheckConstraint("purpose IN ('set', 'clear')", name="purpose"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(8))
+    sealed_token: Mapped[str | None] = mapped_column(String(256))
+    # SHA-256 of the browser's HttpOnly binding cookie: only that browser can redeem.
+    binding_hash: Mapped[str] = mapped_column(String(64))
+    secure: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
