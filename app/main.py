@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -17,6 +18,9 @@ from app.utils.config import ConfigError, get_settings
 from app.utils.logging_setup import configure_logging
 
 logger = logging.getLogger(__name__)
+
+# A local file: a ":material/...:" page icon makes every browser fetch it from Google's servers.
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,7 +47,7 @@ def _stop_with(message: str) -> None:
 
 def main() -> None:
     st.set_page_config(
-        page_title="Community Dashboard", page_icon=":material/diversity_3:", layout="wide"
+        page_title="Community Dashboard", page_icon=str(FAVICON), layout="wide"
     )
     try:
         get_settings()

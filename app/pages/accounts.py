@@ -10,7 +10,7 @@ import streamlit as st
 from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.db.models import ROLES
-from app.services import accounts
+from app.services import accounts, lockouts
 from app.ui.feedback import show_error, show_notice
 from app.ui.text import md
 from app.utils.errors import DashboardError, InputError
@@ -180,6 +180,34 @@ def _revoke(identity: Identity, account: accounts.AccountView) -> None:
     _run(work)
 
 
+@action("admin")
+def _unlock(identity: Identity, username: str) -> None:
+    def work() -> str:
+        lockouts.unlock(actor=identity.username, username=username)
+        return f"'{username}' may log in again."
+
+    _run(work)
+
+
+def _lockouts() -> None:
+    """Usernames locked out by failed logins (anyone who knows a name can cause one)."""
+    locked = lockouts.locked_usernames()
+    if not locked:
+        return
+    with st.container(border=True):
+        st.markdown("**Locked out after failed logins**")
+        for entry in locked:
+            left, right = st.columns([4, 1], vertical_alignment="center")
+            left.markdown(
+                f"{md(entry.username)}: until {entry.until:%Y-%m-%d %H:%M} UTC"
+                f" · {entry.refused} tries refused meanwhile"
+            )
+            right.button(
+                "Unlock", key=f"accounts_unlock_{entry.username}", on_click=_unlock,
+                args=(entry.username,),
+            )
+
+
 def render() -> None:
     require_role("admin")
     st.title("Accounts")
@@ -189,6 +217,7 @@ def render() -> None:
     show_notice(st.session_state.get(SessionKey.ACCOUNTS_NOTICE))
     rows = accounts.list_accounts()
     _table(rows)
+    _lockouts()
     left, right = st.columns(2)
     with left:
         _create_form()

@@ -7,10 +7,15 @@ labels: a display name like `![x](https://tracker.example/p.png)` would load an 
 another host (leaking the moderator's address) and `[click](https://...)` would be a live link.
 
 `md()` escapes every ASCII punctuation character (CommonMark allows a backslash before any of
-them), so no link, image, emphasis, HTML, colour directive, LaTeX or autolink can form from
-the value; line breaks become spaces, so it cannot start a block either. Use it for every
-piece of outside data placed in a markdown context; st.text, st.code, st.dataframe, st.json
-and select options are plain text already and need nothing.
+them), so no link, image, emphasis, HTML, colour directive or LaTeX can form from the value;
+line breaks become spaces, so it cannot start a block either. GitHub-style autolinks are the
+exception: Streamlit's renderer finds bare `http://`, `www.` and `name@host` in the text AFTER
+escapes are undone, so an invisible WORD JOINER (U+2060) goes before every `:` and `@` and
+after a `www` before `.`, which those patterns cannot cross (seen in Chromium: escapes alone
+left live links). Inputs strip it again (app.utils.plain_text), so a copied ID still works.
+
+Use it for every piece of outside data placed in a markdown context; st.text, st.code,
+st.dataframe, st.json and select options are plain text already and need nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ import re
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+_AUTOLINK_JOINTS = re.compile(r"(?=[:@])|(?i:(?<=www)(?=\.))")
+WORD_JOINER = "\u2060"
 
 
 def md(value: object) -> str:
-    """`value` as markdown source that renders exactly as its text."""
-    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    """`value` as markdown source that renders as its text, linking nowhere."""
+    text = _AUTOLINK_JOINTS.sub(WORD_JOINER, _LINE_BREAKS.sub(" ", str(value)))
+    return _PUNCTUATION.sub(r"\\\1", text)

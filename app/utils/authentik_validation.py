@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from app.utils.errors import InputError
+from app.utils.plain_text import clean
 
 USERNAME_MAX = 150
 EMAIL_MAX = 254
@@ -34,7 +35,7 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 
 def username(value: str, field: str = "username") -> str:
     """The username without surrounding spaces, or InputError naming `field`."""
-    value = (value or "").strip()
+    value = clean(value)
     if not value:
         raise InputError(field, "enter a username")
     if len(value) > USERNAME_MAX:
@@ -46,7 +47,7 @@ def username(value: str, field: str = "username") -> str:
 
 def email(value: str | None, field: str = "email", *, required: bool = False) -> str | None:
     """The address without surrounding spaces; None when empty and not required."""
-    value = (value or "").strip()
+    value = clean(value)
     if not value:
         if required:
             raise InputError(field, "enter an email address")
@@ -60,7 +61,7 @@ def email(value: str | None, field: str = "email", *, required: bool = False) ->
 
 def invitation_name(value: str, field: str = "name") -> str:
     """An invitation name Authentik accepts: letters, digits, - and _ only."""
-    value = (value or "").strip()
+    value = clean(value)
     if not value:
         raise InputError(field, "enter a name (letters, digits, - and _)")
     if not _SLUG.fullmatch(value):
@@ -70,7 +71,7 @@ def invitation_name(value: str, field: str = "name") -> str:
 
 def user_path(value: str, field: str = "path") -> str:
     """A user path such as "users" or "users/community" (Authentik's rules)."""
-    value = (value or "").strip()
+    value = clean(value)
     if not value:
         raise InputError(field, "enter a path such as users")
     if value.startswith("/") or value.endswith("/"):
@@ -112,7 +113,7 @@ def authentik_id(value: str, field: str) -> str:
 
 def flow_slug(value: str, field: str = "flow") -> str:
     """A flow slug (letters, digits, - and _), as in AUTHENTIK_ENROLLMENT_FLOW."""
-    value = (value or "").strip()
+    value = clean(value)
     if not _SLUG.fullmatch(value):
         raise InputError(field, "a flow slug uses only letters, digits, - and _")
     return value

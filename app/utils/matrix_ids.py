@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from app.utils.errors import InputError
+from app.utils.plain_text import clean
 
 # Server name: a DNS name, IPv4 or [IPv6] literal, optional port (spec: appendix "Server Name").
 _SERVER = r"(?:\[[0-9A-Fa-f:.]{2,45}\]|[0-9A-Za-z.-]{1,255})(?::[0-9]{1,5})?"
@@ -30,7 +31,7 @@ def is_room_alias(value: str) -> bool:
 
 def user_id(value: str, *, field: str = "Matrix user ID") -> str:
     """Return the stripped user ID, or raise InputError naming `field`."""
-    cleaned = value.strip()
+    cleaned = clean(value)
     if not is_user_id(cleaned):
         raise InputError(field, f"'{cleaned}' is not a Matrix user ID; expected @name:server")
     return cleaned
@@ -38,7 +39,7 @@ def user_id(value: str, *, field: str = "Matrix user ID") -> str:
 
 def room_id(value: str, *, field: str = "Room ID") -> str:
     """Return the stripped room ID, or raise InputError naming `field`."""
-    cleaned = value.strip()
+    cleaned = clean(value)
     if not is_room_id(cleaned):
         raise InputError(field, f"'{cleaned}' is not a Matrix room ID; expected !id or !id:server")
     return cleaned
@@ -46,7 +47,7 @@ def room_id(value: str, *, field: str = "Room ID") -> str:
 
 def room_ref(value: str, *, field: str = "Room") -> str:
     """A room ID or alias, stripped, or InputError naming `field`."""
-    cleaned = value.strip()
+    cleaned = clean(value)
     if not (is_room_id(cleaned) or is_room_alias(cleaned)):
         raise InputError(
             field, f"'{cleaned}' is neither a room ID (!id[:server]) nor an alias (#name:server)"

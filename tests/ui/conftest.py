@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.auth.guard import AUTHORITY
 from app.services.accounts import create_account
+from app.ui.text import WORD_JOINER
 from app.utils.state import SessionKey
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,5 +84,6 @@ def every_callback_is_marked(monkeypatch: pytest.MonkeyPatch):
 
 
 def plain(markdown: str) -> str:
-    """What a person reads: the markdown source with app.ui.text.md's escapes removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """What a person reads: the markdown source with app.ui.text.md's escapes (and its
+    invisible autolink breakers) removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")

@@ -100,3 +100,16 @@ def test_audit_log_filters_by_member(admin_app):
     grid = at.dataframe[0].value
     assert list(grid["Action"]) == ["onboarding.room_invites"]
     assert "**1** matching events" in plain(at.markdown[0].value)
+
+
+def test_admin_sees_a_locked_out_username_and_unlocks_it(moderator_account, admin_app, fast_hasher):
+    for _ in range(5):
+        log_in(new_app().run(), "mod", "wrong password here")
+    locked = log_in(new_app().run(), "mod")
+    assert "Too many failed logins" in plain(locked.error[0].value)
+    at = admin_app.switch_page("app/pages/accounts.py").run()
+    assert any("mod" in m.value and "until" in m.value for m in at.markdown)
+    at.button(key="accounts_unlock_mod").click().run()
+    assert "'mod' may log in again." in plain(at.success[0].value)
+    assert log_in(new_app().run(), "mod").session_state["account"].role == "moderator"
+    assert audit.search(AuditFilter(action="login.unlock")).rows[0].actor == "admin"
