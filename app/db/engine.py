@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.db import timeouts
 from app.utils.config import get_settings
 
 _engines: dict[str, Engine] = {}
@@ -38,6 +39,7 @@ def _build_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    timeouts.install()  # a frozen server gives an error within seconds, never a hang
     return create_engine(
         url,
         pool_pre_ping=True,
@@ -45,7 +47,7 @@ def _build_engine(url: str) -> Engine:
         pool_size=5,
         max_overflow=10,
         pool_timeout=10,
-        connect_args={"connect_timeout": 10, "application_name": "community-dashboard"},
+        connect_args=timeouts.connect_args(),
     )
 
 

@@ -1,0 +1,137 @@
+"""A TCP proxy the test controls, to put faults between the app and a real server.
+
+    with TcpProxy("127.0.0.1", upstream_port) as proxy:   # app connects to proxy.port
+        proxy.mode = Mode.FREEZE        # accept, forward nothing: a server that stopped answering
+        proxy.mode = Mode.REFUSE        # close every connection at once: a stopped server
+        proxy.drop_replies_to("PUT")    # forward a request, then drop the connection before
+                                        # the reply reaches the client (it was applied)
+        proxy.mode = Mode.FORWARD       # back to normal
+
+Threads only, no event loop; every socket is closed by `close()`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import threading
+from enum import Enum
+from types import TracebackType
+
+
+class Mode(Enum):
+    FORWARD = "forward"
+    FREEZE = "freeze"
+    REFUSE = "refuse"
+
+
+class TcpProxy:
+    def __init__(self, upstream_host: str, upstream_port: int) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.mode = Mode.FORWARD
+        self.dropped = 0  # replies dropped by drop_replies_to
+        self._drop_methods: set[bytes] = set()
+        self._drop_limit = 0
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._closed = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, name="tcp-proxy", daemon=True).start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def drop_replies_to(self, *methods: str, times: int = 1_000_000) -> None:
+        """Forward requests starting with these HTTP methods, but never relay their reply:
+        the client's connection is closed once the server has answered."""
+        with self._lock:
+            self._drop_methods = {m.encode() for m in methods}
+            self._drop_limit = times
+
+    def kill_connections(self) -> None:
+        """Close every open connection (both sides), keep listening."""
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def close(self) -> None:
+        self._closed.set()
+        with contextlib.suppress(OSError):
+            self._listener.close()
+        self.kill_connections()
+
+    def __enter__(self) -> TcpProxy:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _track(self, *sockets: socket.socket) -> None:
+        with self._lock:
+            self._sockets.extend(sockets)
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            self._track(client)
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        if self.mode is Mode.REFUSE:
+            client.close()
+            return
+        try:
+            upstream = socket.create_connection(self.upstream, timeout=5)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        self._track(upstream)
+        self._pump(client, upstream)
+
+    def _should_drop(self, request_start: bytes) -> bool:
+        with self._lock:
+            if self._drop_limit > 0 and request_start.split(b" ", 1)[0] in self._drop_methods:
+                self._drop_limit -= 1
+                return True
+        return False
+
+    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
+        dropping = False
+        try:
+            while not self._closed.is_set():
+                if self.mode is Mode.REFUSE:
+                    return
+                ready, _, _ = select.select([client, upstream], [], [], 0.1)
+                if self.mode is Mode.FREEZE:
+                    continue  # hold everything: the client waits on a silent server
+                for sock in ready:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    if sock is client:
+                        dropping = dropping or self._should_drop(data)
+                        upstream.sendall(data)
+                    elif dropping:  # the server answered: the client never hears it
+                        self.dropped += 1
+                        return
+                    else:
+                        client.sendall(data)
+        except OSError:
+            return
+        finally:
+            for sock in (client, upstream):
+                with contextlib.suppress(OSError):
+                    sock.close()
