@@ -35,6 +35,8 @@ class Settings(BaseSettings):
 
     # Core
     database_url: str = DEFAULT_SQLITE_URL
+    # This replica's stable identity: its interrupted journeys resume when it starts again.
+    replica_id: str = Field("local", pattern=r"^[A-Za-z0-9._-]{1,64}$")
     log_level: str = Field("INFO", pattern=r"^(?i:debug|info|warning|error)$")
     session_ttl_hours: float = Field(24, gt=0, le=24 * 30)
     session_max_days: float = Field(14, gt=0, le=365)
