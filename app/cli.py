@@ -120,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         help="read the password from the first line of standard input",
     )
     sub.add_parser("setup-token", help="print a new first-run setup token (while no admin exists)")
-    sub.add_parser("sync-rooms", help="read the bot's Matrix rooms into the room directory")
+    sub.add_parser("sync-rooms", help="read the bot's Matrix rooms into the database")
     unlock = sub.add_parser("unlock", help="lift a username's login lockout (audited)")
     unlock.add_argument("--username", required=True)
     return parser

@@ -34,7 +34,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "create_user.py", "Create user", ":material/person_add:", "create-user", ADMIN, "Authentik"
     ),
-    PageSpec("invites.py", "Invites", ":material/forward_to_inbox:", "invites", ADMIN, "Authentik"),
+    PageSpec(
+        "invites.py", "Invite links", ":material/forward_to_inbox:", "invites", ADMIN, "Authentik"
+    ),
     PageSpec("rooms.py", "Rooms", ":material/meeting_room:", "rooms", BOTH, "Matrix"),
     PageSpec(
         "room_invites.py",

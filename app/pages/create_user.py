@@ -6,8 +6,8 @@ import streamlit as st
 
 from app.auth.guard import action, require_role, ui_only
 from app.auth.identity import Identity
-from app.services import authentik_users
-from app.services.authentik_users import CreatedUser, CredentialNotSet
+from app.services import users
+from app.services.users import CreatedUser, CredentialNotSet
 from app.ui import account_fields
 from app.ui.account_fields import CREATE_USER_KEYS, authentik_groups, errors_by_widget
 from app.ui.feedback import show_error
@@ -25,7 +25,7 @@ def _create(identity: Identity) -> None:
         state.pop(key, None)
     try:
         entered = account_fields.entered(KEYS)
-        created = authentik_users.create_user(actor=identity.username, **entered)
+        created = users.create_user(actor=identity.username, **entered)
     except InputError as err:
         state[K.CREATE_USER_ERRORS] = errors_by_widget({err.field: [err.message]})
         return

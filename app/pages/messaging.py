@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.auth.guard import require_role
 from app.services import messaging, rooms
-from app.services.room_progress import describe_outcome
+from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error
 from app.ui.text import md
 from app.utils.errors import DashboardError

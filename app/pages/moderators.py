@@ -8,7 +8,7 @@ import streamlit as st
 from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import accounts, moderators, rooms
-from app.services.room_progress import describe_outcome
+from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error, show_notice
 from app.ui.text import md
 from app.utils.errors import DashboardError

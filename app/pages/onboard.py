@@ -7,11 +7,10 @@ import streamlit as st
 
 from app.auth.guard import action, require_role, ui_only
 from app.auth.identity import Identity
-from app.services import directory, onboarding, rooms
-from app.services.authentik_users import Credential
-from app.services.directory import DirectoryQuery
+from app.services import onboarding, rooms, users
 from app.services.onboarding import OnboardingRequest, OnboardingResult
 from app.services.onboarding_steps import ROOMS, TITLES
+from app.services.users import Credential, UserQuery
 from app.ui import account_fields, journey_view
 from app.ui.account_fields import WIDGET_OF, AccountKeys, errors_by_widget
 from app.ui.feedback import show_error
@@ -134,7 +133,7 @@ def _show_result(result: OnboardingResult) -> None:
         )
 
 
-def _account_section(groups: list[directory.GroupChoice]) -> None:
+def _account_section(groups: list[users.GroupChoice]) -> None:
     st.subheader("1. Authentik account")
     mode = st.radio(
         "Account",
@@ -156,7 +155,7 @@ def _account_section(groups: list[directory.GroupChoice]) -> None:
         "Find the account", key=K.ONBOARD_SEARCH, placeholder="username, name or email"
     )
     matches = (
-        directory.page(query=DirectoryQuery(search=search), page_size=20).rows
+        users.page(query=UserQuery(search=search), page_size=20).rows
         if search.strip()
         else ()
     )

@@ -10,10 +10,11 @@ import streamlit as st
 
 from app.auth.guard import require_role
 from app.services import room_invites, rooms
-from app.services.room_progress import RoomOutcome, describe_outcome
+from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error
 from app.ui.text import md
 from app.utils.errors import DashboardError
+from app.utils.matrix import RoomOutcome
 from app.utils.state import SessionKey
 
 BY_CATEGORY, BY_SEARCH, ALL_ROOMS, BY_HAND, BY_INTERESTS = (

@@ -80,7 +80,7 @@ def _directory() -> list[rooms.RoomView]:
         format_func=lambda c: c or "All categories",
     )
     show_small = cols[2].checkbox("Show small rooms", key=SessionKey.ROOMS_SHOW_SMALL)
-    page = rooms.directory(
+    page = rooms.page(
         search=search, category=category or "", include_small=show_small, limit=PAGE_SIZE
     )
     summary = f"**{page.total}** room(s)"

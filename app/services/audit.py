@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import session_scope
 from app.db.models import AuditEvent, utcnow
-from app.utils.authentik_enrollment import invite_ref
+from app.utils.authentik import invite_ref
 
 logger = logging.getLogger(__name__)
 

@@ -13,21 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.services import audit, connections
-from app.services.room_catalog import rooms_by_id
-from app.services.room_invites import room_list
-from app.services.room_progress import (
-    ProgressCallback,
-    audit_details,
-    audit_outcome,
-    fan_out,
-    guarded,
-    relay,
-)
-from app.utils import matrix_ids
+from app.services.outcomes import audit_details, audit_outcome
+from app.services.progress import ProgressCallback, fan_out, guarded, relay
+from app.services.rooms.catalog import rooms_by_id
 from app.utils.config import get_settings
 from app.utils.errors import InputError
-from app.utils.matrix import MatrixError, RoomOutcome, SentMessage, Status
-from app.utils.matrix_bulk import reason_of, status_of
+from app.utils.matrix import MatrixError, RoomOutcome, SentMessage, Status, reason_of, status_of
+from app.utils.matrix import ids as matrix_ids
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +86,7 @@ def send_to_rooms(
     """Post `body` (plus the suffix) in each room; a done outcome's reason is the event ID."""
     on_progress = guarded(on_progress)
     text = _body(body)
-    rooms = room_list(room_ids)
+    rooms = matrix_ids.room_list(room_ids)
     client = connections.matrix()
     client.check_token()  # one request, so a refused token is one clear error, not N failures
     message = compose(text)

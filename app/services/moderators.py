@@ -11,11 +11,11 @@ from app.db.engine import session_scope
 from app.db.models import Account
 from app.services import audit, connections
 from app.services.accounts import AccountError
-from app.services.room_invites import room_list
-from app.services.room_progress import ProgressCallback, audit_details, audit_outcome, relay
-from app.utils import matrix_ids
+from app.services.outcomes import audit_details, audit_outcome
+from app.services.progress import ProgressCallback, relay
 from app.utils.errors import InputError
 from app.utils.matrix import RoomOutcome
+from app.utils.matrix import ids as matrix_ids
 
 MODERATOR_LEVEL = 50
 MAX_LEVEL = 100
@@ -57,7 +57,7 @@ def set_room_power(
     user = matrix_ids.user_id(matrix_user_id, field=MATRIX_FIELD)
     if isinstance(level, bool) or not 0 <= int(level) <= MAX_LEVEL:
         raise InputError("Power level", f"use a whole number from 0 to {MAX_LEVEL}")
-    rooms = room_list(room_ids)
+    rooms = matrix_ids.room_list(room_ids)
     client = connections.matrix()
     outcomes = client.set_power_level_many(
         user_id=user,

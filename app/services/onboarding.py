@@ -16,14 +16,13 @@ from typing import Any
 
 from app.services import background, journeys
 from app.services import onboarding_steps as steps
-from app.services.authentik_users import Credential, display_name
 from app.services.journey_runner import run_parallel, run_step
 from app.services.journeys import DONE, JourneyView
-from app.services.room_invites import room_list
-from app.utils import authentik_validation as check
-from app.utils import matrix_ids
+from app.services.users import Credential, display_name
+from app.utils.authentik import validation as check
 from app.utils.config import get_settings
 from app.utils.errors import InputError, NotConfigured
+from app.utils.matrix import ids as matrix_ids
 
 KIND = "onboarding"
 
@@ -81,7 +80,7 @@ def check_request(request: OnboardingRequest) -> OnboardingRequest:
     if request.room_ids:
         if not matrix:
             raise InputError("Matrix user ID", "link a Matrix account to invite them to rooms")
-        cleaned["room_ids"] = tuple(room_list(request.room_ids))
+        cleaned["room_ids"] = tuple(matrix_ids.room_list(request.room_ids))
     return OnboardingRequest(**{**asdict(request), **cleaned})
 
 

@@ -6,8 +6,7 @@ import time
 from dataclasses import dataclass
 from functools import partial
 
-from app.services import authentik_users, connections, journeys, room_invites, templates
-from app.services.authentik_users import CreatedUser, Credential, CredentialNotSet
+from app.services import connections, journeys, room_invites, templates, users
 from app.services.journey_runner import (
     RoomResults,
     Step,
@@ -20,7 +19,8 @@ from app.services.journey_runner import (
 )
 from app.services.journeys import DONE, SKIPPED, JourneyView
 from app.services.messaging import compose
-from app.services.room_presence import PRESENT
+from app.services.removal import PRESENT
+from app.services.users import CreatedUser, Credential, CredentialNotSet
 from app.utils.config import get_settings
 
 AUTHENTIK, MATRIX, ROOMS, GRADUATION, WELCOME = (
@@ -81,7 +81,7 @@ def _authentik(journey: JourneyView, *, actor: str, box: SecretBox) -> StepOutco
     earlier = journey.step(AUTHENTIK).result
     if earlier.get("pk") is None:
         try:
-            created = authentik_users.create_user(
+            created = users.create_user(
                 actor=actor,
                 first_name=params["first_name"],
                 last_name=params["last_name"],
@@ -102,7 +102,7 @@ def _authentik(journey: JourneyView, *, actor: str, box: SecretBox) -> StepOutco
                 str(err), pk=err.user.pk, username=err.user.username, credential_set=False
             )
     else:  # created by an earlier attempt whose credential step failed
-        created = authentik_users.set_credential(
+        created = users.set_credential(
             actor=actor,
             user=CreatedUser(
                 pk=int(earlier["pk"]),

@@ -114,7 +114,7 @@ class SessionKey(StrEnum):
     CREATE_USER_PROBLEM = "create_user_problem"  # an error that belongs to no field
     CREATE_USER_RESULT = "create_user_result"  # holds the one-time password until dismissed
 
-    # - Invites
+    # - Invite links
     INVITES_LABEL = "invites_label"
     INVITES_DAYS = "invites_days"
     INVITES_HOURS = "invites_hours"

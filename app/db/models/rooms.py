@@ -1,4 +1,4 @@
-"""The room directory: rooms the bot is in, a membership cache, admin tags, and sync runs.
+"""The bot's rooms as stored: rooms the bot is in, a membership cache, admin tags, and sync runs.
 
 Sync overwrites what it reads from Matrix (rooms, room_members) and never touches what admins
 edit (room_categories, room_category_links, room_keywords): tags survive every sync.
@@ -101,7 +101,7 @@ class RoomKeyword(Base):
 
 
 class RoomSyncRun(Base):
-    """One directory sync: who started it, how far it got; the newest ok one is the freshness."""
+    """One room sync: who started it, how far it got; the newest ok one is the freshness."""
 
     __tablename__ = "room_sync_runs"
     __table_args__ = (

@@ -1,6 +1,6 @@
 """Where a member really is among the bot's rooms, and whether the bot may remove them there.
 
-Live first (see moderation): the Synapse admin API when the bot is a server admin (cost: the
+Live first (see `remove`): the Synapse admin API when the bot is a server admin (cost: the
 rooms the user is in), else the user's membership read in each of the bot's rooms; the last
 sync's cache only when those lookups fail, and then labelled as such.
 """
@@ -14,11 +14,11 @@ from typing import Literal
 
 from app.db.models import utcnow
 from app.services import connections
-from app.services.room_catalog import cached_rooms_of, rooms_by_id
-from app.services.room_progress import ProgressCallback, fan_out, guarded, relay
-from app.utils import matrix_ids
+from app.services.progress import ProgressCallback, fan_out, guarded, relay
+from app.services.rooms.catalog import cached_rooms_of, rooms_by_id
 from app.utils.errors import InputError
 from app.utils.matrix import (
+    CREATOR_LEVEL,
     MatrixClient,
     MatrixError,
     MatrixUnknownToken,
@@ -26,9 +26,9 @@ from app.utils.matrix import (
     Membership,
     PowerLevels,
     RoomOutcome,
+    reason_of,
 )
-from app.utils.matrix_bulk import reason_of
-from app.utils.matrix_types import CREATOR_LEVEL
+from app.utils.matrix import ids as matrix_ids
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def _with_power(
 
 
 def _names(client: MatrixClient, room_ids: list[str]) -> dict[str, str]:
-    """Room names from the directory; rooms it does not know yet are read live."""
+    """Room names from the room catalog; rooms it does not know yet are read live."""
     names = {room_id: view.label for room_id, view in rooms_by_id(room_ids).items()}
     unknown = [room_id for room_id in room_ids if room_id not in names]
     for lookup in client.rooms_info(unknown) if unknown else ():

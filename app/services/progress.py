@@ -1,4 +1,4 @@
-"""Progress reports for long Matrix work, and a bounded fan-out of one client call per item.
+"""Progress reports for long work, and a bounded fan-out of one Matrix client call per item.
 
 Callbacks always run in the caller's thread (a Streamlit page may only draw from its own).
 """
@@ -12,13 +12,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TypeVar
 
-from app.utils.matrix import MatrixClient, MatrixError, MatrixUnreachable, RoomOutcome, Status
-from app.utils.matrix_bulk import NOT_ATTEMPTED, reason_of, status_of
-
-__all__ = [
-    "Progress", "ProgressCallback", "RoomOutcome", "Status", "audit_details", "audit_outcome",
-    "describe_outcome", "fan_out", "guarded", "outcome_of", "relay",
-]
+from app.utils.matrix import (
+    NOT_ATTEMPTED,
+    MatrixClient,
+    MatrixError,
+    MatrixUnreachable,
+    RoomOutcome,
+    Status,
+    status_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -134,48 +136,3 @@ def fan_out(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return {item: results[item] for item in items}
-
-
-def outcome_of(room_id: str, err: MatrixError) -> RoomOutcome:
-    """The per-room outcome a failed read or action stands for."""
-    return RoomOutcome(room_id, status_of(err), reason_of(err))
-
-
-# --- wording and audit summaries shared by the room services ---------------------------------
-
-_STATUS_TEXT = {
-    Status.ALREADY: "nothing to do",
-    Status.FORBIDDEN: "the bot lacks the power (or membership) for this",
-    Status.THROTTLED: "rate-limited by the homeserver; retry later",
-    Status.UNREACHABLE: "the homeserver did not answer",
-    Status.FAILED: "failed",
-    Status.SKIPPED: "skipped",
-}
-
-
-def describe_outcome(outcome: RoomOutcome, *, done: str) -> str:
-    """One line for people: `done` ("invited", "kicked", ...) or why not, with the detail."""
-    if outcome.status is Status.DONE:
-        return done
-    head = _STATUS_TEXT.get(outcome.status, str(outcome.status))
-    if outcome.status is Status.ALREADY and outcome.reason:
-        return outcome.reason
-    return f"{head}: {outcome.reason}" if outcome.reason else head
-
-
-def audit_outcome(outcomes: Sequence[RoomOutcome]) -> str:
-    """ok when every room is ok, failed when none is, partial otherwise."""
-    ok = sum(1 for o in outcomes if o.ok)
-    if ok == len(outcomes):
-        return "ok"
-    return "failed" if ok == 0 else "partial"
-
-
-def audit_details(outcomes: Sequence[RoomOutcome], limit: int = 200) -> dict[str, object]:
-    """Counts per status and the rooms that did not work, with their reasons (bounded)."""
-    counts: dict[str, int] = {}
-    for o in outcomes:
-        counts[str(o.status)] = counts.get(str(o.status), 0) + 1
-    problems = {o.room_id: f"{o.status}: {o.reason}"[:300] for o in outcomes if not o.ok}
-    return {"rooms": len(outcomes), "counts": counts,
-            "not_ok": dict(list(problems.items())[:limit])}

@@ -2,7 +2,7 @@
 
 Searching, filtering, ordering and paging all happen in Authentik (no row cap, nothing cached
 here): a page view is one request; an export walks every page of the current filter, writing
-each page to the CSV before fetching the next. Bulk actions live in `directory_bulk`.
+each page to the CSV before fetching the next. Bulk actions live in `bulk_actions`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from typing import Any
 
 from app.services import audit, connections
 from app.services.audit import safe_cell
-from app.utils import authentik_validation as check
-from app.utils.authentik import AuthentikNotFound, Page, User, UserFilters
-from app.utils.authentik_http import MAX_PAGE_SIZE
+from app.utils.authentik import MAX_PAGE_SIZE, AuthentikNotFound, Page, User, UserFilters
+from app.utils.authentik import validation as check
 from app.utils.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -47,11 +46,11 @@ CSV_COLUMNS = (
     "date_joined",
 )
 
-Progress = Callable[[int, int], None]  # (done, total)
+CountProgress = Callable[[int, int], None]  # (done, total)
 
 
 @dataclass(frozen=True)
-class DirectoryQuery:
+class UserQuery:
     """What the directory shows: Authentik does the searching, filtering and ordering."""
 
     search: str = ""
@@ -79,7 +78,7 @@ class UserRow:
 
 
 @dataclass(frozen=True)
-class DirectoryPage:
+class UserPage:
     rows: tuple[UserRow, ...]
     total: int
     page: int
@@ -115,7 +114,7 @@ def groups() -> list[GroupChoice]:
     return [GroupChoice(g.pk, g.name) for g in connections.authentik().iter_groups(page_size=500)]
 
 
-def filters(query: DirectoryQuery) -> UserFilters:
+def filters(query: UserQuery) -> UserFilters:
     """The query as the client's filters; checked before anything is sent."""
     if query.ordering not in ORDERINGS:
         raise InputError("ordering", f"one of: {', '.join(ORDERINGS)}")
@@ -149,8 +148,8 @@ def _row(user: User) -> UserRow:
 
 
 def page(
-    *, query: DirectoryQuery, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
-) -> DirectoryPage:
+    *, query: UserQuery, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+) -> UserPage:
     """One page of matching users with the total count. A page past the end (users were
     deleted meanwhile) gives the last page instead of an error."""
     wanted = filters(query)
@@ -167,7 +166,7 @@ def page(
         result = client.list_users(page=1, page_size=page_size, **wanted)
         if result.total_pages > 1:
             result = client.list_users(page=result.total_pages, page_size=page_size, **wanted)
-    return DirectoryPage(
+    return UserPage(
         rows=tuple(_row(u) for u in result.items),
         total=result.count,
         page=result.current,
@@ -219,8 +218,8 @@ def _csv_row(user: User) -> list[str]:
 def export_csv(
     *,
     actor: str,
-    query: DirectoryQuery,
-    progress: Progress | None = None,
+    query: UserQuery,
+    progress: CountProgress | None = None,
     page_size: int = EXPORT_PAGE_SIZE,
 ) -> CsvExport:
     """Every user matching `query`, as CSV (formula-safe cells), walking all pages.

@@ -11,15 +11,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from app.utils.matrix_errors import (
+from app.utils.matrix.errors import (
     MatrixError,
     MatrixForbidden,
     MatrixThrottled,
     MatrixUnreachable,
 )
-from app.utils.matrix_runner import GRACE_SECONDS, LoopThread
-from app.utils.matrix_transport import Budget
-from app.utils.matrix_types import RoomLookup, RoomOutcome, Status
+from app.utils.matrix.runner import GRACE_SECONDS, LoopThread
+from app.utils.matrix.transport import Budget
+from app.utils.matrix.values import RoomLookup, RoomOutcome, Status
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """A thin typed client for Authentik's REST API (/api/v3): users, groups, flows, invitations.
 
-Every call has a timeout; only idempotent calls are retried (policy in `authentik_http`);
+Every call has a timeout; only idempotent calls are retried (policy in `transport`);
 failures arrive as `AuthentikError` subclasses whose messages are fit for a person; results
-are frozen dataclasses (`authentik_models`). No streamlit, no database: services wrap this.
+are frozen dataclasses (`models`). No streamlit, no database: services wrap this.
 
 Operations and parameters follow Authentik 2026.5.6's OpenAPI schema; the test fake checks
 every request against it (tests/support/authentik_schema/).
@@ -15,107 +15,26 @@ import os
 import ssl
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
-from app.utils import authentik_validation as check
-from app.utils.authentik_enrollment import (
+from app.utils.authentik import validation as check
+from app.utils.authentik.enrollment import (
     ENROLLMENT_FLOW_VARIABLE,
-    invite_link,
     invite_ref,
     resolve_enrollment_flow,
 )
-from app.utils.authentik_errors import (
-    AuthentikConfigError,
-    AuthentikError,
-    AuthentikNotFound,
-    AuthentikPermissionDenied,
-    AuthentikTokenRejected,
-    AuthentikUnreachable,
-    AuthentikValidationError,
-)
-from app.utils.authentik_http import AuthentikHTTP, tls_verify
-from app.utils.authentik_models import Flow, Group, Health, Invitation, Page, TokenOwner, User
+from app.utils.authentik.errors import AuthentikError, AuthentikTokenRejected
+from app.utils.authentik.models import Flow, Group, Health, Invitation, Page, TokenOwner, User
+from app.utils.authentik.params import UNSET, UserFilters, _Unset, duration_string, user_params
+from app.utils.authentik.transport import AuthentikHTTP, tls_verify
 from app.utils.errors import InputError, NotConfigured
 
 if TYPE_CHECKING:
     from app.utils.config import Settings
 
-__all__ = [
-    "ENROLLMENT_FLOW_VARIABLE",
-    "UNSET",
-    "AuthentikClient",
-    "AuthentikConfigError",
-    "AuthentikError",
-    "AuthentikNotFound",
-    "AuthentikPermissionDenied",
-    "AuthentikTokenRejected",
-    "AuthentikUnreachable",
-    "AuthentikValidationError",
-    "Flow",
-    "Group",
-    "Health",
-    "Invitation",
-    "Page",
-    "TokenOwner",
-    "User",
-    "UserFilters",
-    "duration_string",
-    "invite_link",
-    "invite_ref",
-]
-
 logger = logging.getLogger(__name__)
-
-
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Final = _Unset()
-
-
-class UserFilters(TypedDict, total=False):
-    """Filters of GET /core/users/ the dashboard uses (names as in Authentik's schema)."""
-
-    search: str | None  # substring of username, name or email
-    is_active: bool | None
-    is_superuser: bool | None
-    groups_by_name: Sequence[str]  # member of any of these groups
-    groups_by_pk: Sequence[str]  # group UUIDs
-    path_startswith: str | None
-    ordering: str  # e.g. "username", "-last_login"
-    include_groups: bool  # False: no group names (smaller, faster pages)
-
-
-def duration_string(duration: timedelta) -> str:
-    """A timedelta as Authentik's duration string, e.g. "days=1;hours=2;minutes=30"."""
-    minutes = int(duration.total_seconds() // 60)
-    if minutes < 1:
-        raise InputError("token_duration", "must be at least one minute")
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = (("days", days), ("hours", hours), ("minutes", minutes))
-    return ";".join(f"{unit}={n}" for unit, n in parts if n)
-
-
-def _user_params(filters: UserFilters) -> dict[str, Any]:
-    unknown = set(filters) - set(UserFilters.__annotations__)
-    if unknown:
-        raise TypeError(f"unknown user filter(s): {', '.join(sorted(unknown))}")
-    return {
-        "search": filters.get("search") or None,
-        "is_active": filters.get("is_active"),
-        "is_superuser": filters.get("is_superuser"),
-        "groups_by_name": list(filters.get("groups_by_name", ())),
-        "groups_by_pk": [check.authentik_id(g, "group") for g in filters.get("groups_by_pk", ())],
-        "path_startswith": filters.get("path_startswith"),
-        "ordering": filters.get("ordering", "username"),
-        # Authentik's default is true: only say so when turning it off.
-        "include_groups": None if filters.get("include_groups", True) else False,
-    }
 
 
 class AuthentikClient:
@@ -205,14 +124,14 @@ class AuthentikClient:
         self, *, page: int = 1, page_size: int = 100, **filters: Unpack[UserFilters]
     ) -> Page[User]:
         """One page of users, ordered by username unless `ordering` says otherwise."""
-        params = {**_user_params(filters), "page": page, "page_size": page_size}
+        params = {**user_params(filters), "page": page, "page_size": page_size}
         return self._api.page("/core/users/", params, User.from_api)
 
     def user_pages(
         self, *, page_size: int = 100, **filters: Unpack[UserFilters]
     ) -> Iterator[Page[User]]:
         """All matching users, page after page (each page has `count` for a progress bar)."""
-        params = {**_user_params(filters), "page_size": page_size}
+        params = {**user_params(filters), "page_size": page_size}
         return self._api.pages("/core/users/", params, User.from_api)
 
     def iter_users(self, *, page_size: int = 100, **filters: Unpack[UserFilters]) -> Iterator[User]:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from app.services import audit, moderation, rooms
+from app.services import audit, removal, rooms
 from app.utils.config import get_settings
 from app.utils.errors import InputError
 from app.utils.matrix import MatrixClient, MatrixUnknownToken, Status
@@ -60,7 +60,7 @@ def test_admin_preview_lists_only_rooms_the_user_is_in_now_with_the_bots_power(
     rooms.sync_rooms(actor="tester")  # the cache says: in `left` too
     leave(synapse, spammer, left)  # ...which is stale now
 
-    preview = moderation.preview_removal(spammer.user_id)
+    preview = removal.preview_removal(spammer.user_id)
 
     assert preview.source == "admin-api"
     assert preview.other_rooms == 1
@@ -88,7 +88,7 @@ def test_a_plain_bot_reads_membership_live_and_a_stale_cache_does_not_fool_it(
         rooms.sync_rooms(actor="tester")
         leave(synapse, member, left)
 
-        preview = moderation.preview_removal(member.user_id)
+        preview = removal.preview_removal(member.user_id)
 
     assert preview.source == "live-membership"
     assert {(r.room_id, r.membership) for r in preview.rooms} == {
@@ -106,24 +106,24 @@ def test_admin_preview_and_removal_cost_follows_the_users_rooms_not_the_bots(
     for room in theirs:
         synapse.add_member(room_bot, room, member)
     make_room(name="Not theirs")
-    rooms.sync_rooms(actor="tester")  # room names come from the directory, as in a running app
+    rooms.sync_rooms(actor="tester")  # room names come from the stored rooms, as in a running app
     bot_client.is_server_admin()  # cached from here on
 
     with RequestCounter(bot_client) as few:
-        moderation.preview_removal(member.user_id)
+        removal.preview_removal(member.user_id)
     for i in range(4):
         make_room(name=f"More bot rooms {i}")
     with RequestCounter(bot_client) as many:
-        preview = moderation.preview_removal(member.user_id)
-    with RequestCounter(bot_client) as removal:
-        outcomes = moderation.remove_from_rooms(actor="mod", user_id=member.user_id,
-                                                room_ids=preview.room_ids("kick"), action="kick",
-                                                reason="test")
+        preview = removal.preview_removal(member.user_id)
+    with RequestCounter(bot_client) as removing:
+        outcomes = removal.remove_from_rooms(actor="mod", user_id=member.user_id,
+                                             room_ids=preview.room_ids("kick"), action="kick",
+                                             reason="test")
 
     # admin joined_rooms + bot joined_rooms + 2 power-level reads per room of the user.
     assert few.count == many.count == 2 + 2 * len(theirs)
     # Per room: 2 power-level reads, a live membership read and the kick.
-    assert removal.count == 4 * len(theirs)
+    assert removing.count == 4 * len(theirs)
     assert [o.status for o in outcomes] == [Status.DONE, Status.DONE]
 
 
@@ -139,7 +139,7 @@ def test_kick_posts_the_message_first_then_removes_and_audits(
         synapse.add_member(room_bot, room, spammer)
     seen: list[rooms.Progress] = []
 
-    outcomes = moderation.remove_from_rooms(
+    outcomes = removal.remove_from_rooms(
         actor="mod", user_id=spammer.user_id, room_ids=[first, second], action="kick",
         reason="spam links", message_key="removal_spam", display_name="Spammy",
         on_progress=seen.append)
@@ -177,7 +177,7 @@ def test_ban_reports_a_forbidden_room_finishes_the_rest_and_a_retry_completes_it
     request = {"actor": "mod", "user_id": spammer.user_id, "action": "ban", "reason": "abuse",
                "message_key": "removal_custom", "custom_message": "{mention} is banned: {reason}"}
 
-    outcomes = moderation.remove_from_rooms(room_ids=[weak, mine], **request)
+    outcomes = removal.remove_from_rooms(room_ids=[weak, mine], **request)
 
     assert [o.status for o in outcomes] == [Status.FORBIDDEN, Status.DONE]
     assert "banning needs power 50, the bot has 0" in outcomes[0].reason
@@ -187,15 +187,15 @@ def test_ban_reports_a_forbidden_room_finishes_the_rest_and_a_retry_completes_it
     assert [m["sender"] for m in synapse.messages(alice, weak)] == []  # no false announcement
     assert synapse.messages(room_bot, mine)[-1]["content"]["body"] == (
         f"{spammer.user_id} is banned: abuse")
-    assert moderation.failed_rooms(outcomes) == [weak]
+    assert removal.failed_rooms(outcomes) == [weak]
 
     synapse.set_power_level(alice, weak, room_bot.user_id, 100)  # an admin fixes the power
-    retried = moderation.retry_failed(outcomes=outcomes, **request)
+    retried = removal.retry_failed(outcomes=outcomes, **request)
 
     assert [(o.room_id, o.status, o.message) for o in retried] == [(weak, Status.DONE, "sent")]
     assert synapse.membership(alice, weak, spammer.user_id) == "ban"
-    merged = moderation.merge_outcomes(outcomes, retried)
-    assert [o.ok for o in merged] == [True, True] and moderation.failed_rooms(merged) == []
+    merged = removal.merge_outcomes(outcomes, retried)
+    assert [o.ok for o in merged] == [True, True] and removal.failed_rooms(merged) == []
     assert [r.outcome for r in audit.search(audit.AuditFilter(action="rooms.ban")).rows] == [
         "ok", "partial"]
 
@@ -207,14 +207,14 @@ def test_a_retry_does_not_post_the_message_again_where_it_was_sent(
     member = make_matrix_user()
     room = make_room(name="Once")
     synapse.add_member(room_bot, room, member)
-    earlier = [moderation.RemovalOutcome(room, Status.UNREACHABLE, "no answer", "sent")]
+    earlier = [removal.RemovalOutcome(room, Status.UNREACHABLE, "no answer", "sent")]
 
-    retried = moderation.retry_failed(actor="mod", user_id=member.user_id, outcomes=earlier,
-                                      action="kick", reason="inactive",
-                                      message_key="removal_inactive")
+    retried = removal.retry_failed(actor="mod", user_id=member.user_id, outcomes=earlier,
+                                   action="kick", reason="inactive",
+                                   message_key="removal_inactive")
 
     assert [(o.status, o.message) for o in retried] == [
-        (Status.DONE, moderation.MESSAGE_SENT_BEFORE)]
+        (Status.DONE, removal.MESSAGE_SENT_BEFORE)]
     assert synapse.messages(room_bot, room) == []
 
 
@@ -236,10 +236,10 @@ def test_the_bot_itself_and_bad_input_are_refused_before_any_request(
             request = {"actor": "mod", "user_id": "@someone:test.local", "room_ids": [room],
                        "action": "kick", "reason": "spam", **change}
             with pytest.raises(InputError) as caught:
-                moderation.remove_from_rooms(**request)
+                removal.remove_from_rooms(**request)
             assert caught.value.field == field
         with pytest.raises(InputError, match="never removes itself"):
-            moderation.preview_removal(room_bot.user_id)
+            removal.preview_removal(room_bot.user_id)
 
     assert requests.count == 0
 
@@ -250,11 +250,11 @@ def test_a_refused_token_is_one_clear_error_for_preview_and_removal(
     with MatrixClient(synapse.url, "syt_not_valid", room_bot.user_id, timeout=5) as client, \
             installed(client):
         with pytest.raises(MatrixUnknownToken, match="MATRIX_ACCESS_TOKEN"):
-            moderation.preview_removal("@someone:test.local")
+            removal.preview_removal("@someone:test.local")
         with pytest.raises(MatrixUnknownToken, match="MATRIX_ACCESS_TOKEN"):
-            moderation.remove_from_rooms(actor="mod", user_id="@someone:test.local",
-                                         room_ids=["!a:test.local", "!b:test.local"],
-                                         action="kick", reason="spam")
+            removal.remove_from_rooms(actor="mod", user_id="@someone:test.local",
+                                      room_ids=["!a:test.local", "!b:test.local"],
+                                      action="kick", reason="spam")
 
 
 def test_with_the_homeserver_down_the_preview_falls_back_to_the_labelled_cache(
@@ -267,9 +267,9 @@ def test_with_the_homeserver_down_the_preview_falls_back_to_the_labelled_cache(
     rooms.sync_rooms(actor="tester")
 
     with installed(dead_client):
-        preview = moderation.preview_removal(member.user_id)
-        outcomes = moderation.remove_from_rooms(actor="mod", user_id=member.user_id,
-                                                room_ids=[room], action="kick", reason="spam")
+        preview = removal.preview_removal(member.user_id)
+        outcomes = removal.remove_from_rooms(actor="mod", user_id=member.user_id,
+                                             room_ids=[room], action="kick", reason="spam")
 
     assert preview.source == "cache"
     assert "FROM THE CACHE" in preview.note and "may be out of date" in preview.note
@@ -297,9 +297,9 @@ def test_a_progress_callback_that_stops_does_not_cut_a_removal_short(
         calls.append(progress)
         raise PageRunStopped
 
-    outcomes = moderation.remove_from_rooms(actor="mod", user_id=member.user_id,
-                                            room_ids=[first, second], action="kick",
-                                            reason="spam", on_progress=stops)
+    outcomes = removal.remove_from_rooms(actor="mod", user_id=member.user_id,
+                                         room_ids=[first, second], action="kick",
+                                         reason="spam", on_progress=stops)
 
     assert len(calls) == 1  # reported once, then no more
     assert [o.status for o in outcomes] == [Status.DONE, Status.DONE]
@@ -317,7 +317,7 @@ def test_a_bot_demoted_from_server_admin_falls_back_to_live_membership(
     synapse.request("PUT", f"/_synapse/admin/v1/users/{quote(room_bot.user_id)}/admin",
                     token=synapse.bot.access_token, json={"admin": False})
 
-    preview = moderation.preview_removal(member.user_id)
+    preview = removal.preview_removal(member.user_id)
 
     assert preview.source == "live-membership"
     assert [(r.room_id, r.membership) for r in preview.rooms] == [(room, "join")]

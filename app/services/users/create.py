@@ -19,8 +19,8 @@ from enum import StrEnum
 from typing import Any
 
 from app.services import audit, connections
-from app.utils import authentik_validation as check
 from app.utils.authentik import AuthentikError
+from app.utils.authentik import validation as check
 from app.utils.config import get_settings
 from app.utils.errors import DashboardError, InputError
 

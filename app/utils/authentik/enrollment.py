@@ -13,8 +13,8 @@ from __future__ import annotations
 import hashlib
 from typing import Protocol
 
-from app.utils.authentik_errors import AuthentikConfigError, AuthentikNotFound
-from app.utils.authentik_models import Flow
+from app.utils.authentik.errors import AuthentikConfigError, AuthentikNotFound
+from app.utils.authentik.models import Flow
 
 ENROLLMENT_FLOW_VARIABLE = "AUTHENTIK_ENROLLMENT_FLOW"
 
@@ -28,7 +28,7 @@ class FlowSource(Protocol):
 def invite_ref(invitation_pk: str) -> str:
     """A short, non-reversible reference to an invitation: 12 hex digits of SHA-256 of its pk.
 
-    Safe to store and show; the Invites page can show it beside each invitation for matching.
+    Safe to store and show; the Invite links page can show it beside each invitation for matching.
     """
     return hashlib.sha256(invitation_pk.encode()).hexdigest()[:12]
 

@@ -7,7 +7,7 @@ address; `intended_groups` (group names) is not a user field, so Authentik's use
 stores it as a user attribute, where a policy or an admin can act on it.
 
 The pk is the link's secret (`itoken`): the audit log names an invitation by `invite_ref`
-(`Invite.ref`), never by its pk, and error text is scrubbed of the pk before it is audited.
+(`InviteLink.ref`), never by its pk, and error text is scrubbed of the pk before it is audited.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.services import audit, connections
-from app.utils import authentik_validation as check
 from app.utils.authentik import AuthentikError, Invitation, invite_link, invite_ref
+from app.utils.authentik import validation as check
 from app.utils.config import get_settings
 from app.utils.errors import InputError, NotConfigured
 
@@ -35,7 +35,7 @@ LABEL_MAX = 100
 
 
 @dataclass(frozen=True)
-class Invite:
+class InviteLink:
     pk: str
     name: str
     link: str | None  # None when the invitation is bound to no flow
@@ -89,11 +89,11 @@ def _link(flow_slug: str | None, pk: str) -> str | None:
     return invite_link(base, flow_slug, pk) if flow_slug else None
 
 
-def _invite(invitation: Invitation, flow_slug: str | None = None) -> Invite:
+def _invite(invitation: Invitation, flow_slug: str | None = None) -> InviteLink:
     fixed = dict(invitation.fixed_data)
     groups = fixed.get("intended_groups")
     slug = invitation.flow_slug or flow_slug
-    return Invite(
+    return InviteLink(
         pk=invitation.pk,
         name=invitation.name,
         link=_link(slug, invitation.pk),
@@ -114,7 +114,7 @@ def create(
     expires_in: timedelta = DEFAULT_EXPIRY,
     email: str | None = None,
     intended_groups: Sequence[str] = (),
-) -> Invite:
+) -> InviteLink:
     """A single-use invitation on the enrollment flow, and its link.
 
     Label, expiry and email are checked before any request (InputError naming the field).
@@ -156,7 +156,7 @@ def create(
     return _invite(created, flow.slug)
 
 
-def list_invites() -> list[Invite]:
+def list_links() -> list[InviteLink]:
     """Every invitation (all pages), latest expiry first, with its link and creator."""
     return [_invite(i) for i in connections.authentik().iter_invitations(page_size=500)]
 

@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from app.utils.authentik_enrollment import invite_ref
-from app.utils.authentik_errors import (
+from app.utils.authentik.enrollment import invite_ref
+from app.utils.authentik.errors import (
     AuthentikError,
     AuthentikNotFound,
     AuthentikPermissionDenied,
@@ -33,7 +33,7 @@ from app.utils.authentik_errors import (
     AuthentikUnreachable,
     AuthentikValidationError,
 )
-from app.utils.authentik_models import Page
+from app.utils.authentik.models import Page
 from app.utils.errors import InputError
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import pytest
 
 from app.db.engine import session_scope
 from app.db.models import AuditEvent, utcnow
-from app.services import audit, invites
+from app.services import audit, invite_links
 from app.services.audit import AuditFilter
 from app.utils.authentik import AuthentikError
 from tests.support.authentik_fake import AuthentikFake
@@ -34,12 +34,13 @@ def test_create_and_revoke_audit_a_reference_never_the_pk(
     fake: AuthentikFake, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="app")
-    kept = invites.create(actor="admin", label="kept", email="new@example.org")
-    gone = invites.create(actor="admin", label="gone")
-    invites.revoke(actor="admin", pk=gone.pk)  # no name: the target must not fall back to the pk
+    kept = invite_links.create(actor="admin", label="kept", email="new@example.org")
+    gone = invite_links.create(actor="admin", label="gone")
+    # No name: the target must not fall back to the pk.
+    invite_links.revoke(actor="admin", pk=gone.pk)
     fake.fail_next("DELETE", f"/stages/invitation/invitations/{kept.pk}/", status=500)
     with pytest.raises(AuthentikError) as caught:
-        invites.revoke(actor="admin", pk=kept.pk, name=kept.name)
+        invite_links.revoke(actor="admin", pk=kept.pk, name=kept.name)
     # The message reaches the screen, journey step reasons and the audit log: no pk either.
     assert kept.pk not in str(caught.value) and kept.ref in str(caught.value)
 
@@ -73,7 +74,7 @@ def test_rows_written_with_a_pk_before_are_shown_and_exported_with_the_reference
             )
         )
     (row,) = audit.search(AuditFilter()).rows
-    ref = invites.invite_ref(pk)
+    ref = invite_links.invite_ref(pk)
     assert row.target == ref
     assert row.details == {"invite_ref": ref, "reason": f"Authentik answered 500 to DELETE /{ref}/"}
     assert pk not in audit.export_csv(AuditFilter())

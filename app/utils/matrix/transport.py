@@ -14,7 +14,7 @@ from urllib.parse import quote
 import aiohttp
 import nio
 
-from app.utils.matrix_errors import (
+from app.utils.matrix.errors import (
     MatrixError,
     MatrixThrottled,
     MatrixUnreachable,

@@ -136,7 +136,7 @@ class PowerLevels:
 
 @dataclass(frozen=True)
 class RoomInfo:
-    """What directory sync stores about a room, read from its current state."""
+    """What the room sync stores about a room, read from its current state."""
 
     room_id: str
     name: str | None

@@ -1,14 +1,6 @@
-"""Remove a member from the rooms they are really in: a live preview, then a kick or ban with
-a reason and an optional message, one result per room, and a retry for the rooms that failed.
-
-Where someone is comes from the homeserver, never from the cache alone (a warm cache once made
-a dashboard "remove" people from rooms they had left and miss the ones they were in):
-- the bot is a server admin: Synapse's admin API lists the user's rooms, intersected with the
-  bot's; the cost follows the rooms the user is in, not all the bot's rooms;
-- otherwise: the user's membership, read live in each of the bot's rooms;
-- only when those lookups fail: the last sync's cache, labelled as such. The removal itself
-  re-reads power levels and membership in every room, whatever the preview said.
-"""
+"""Kick or ban a member in chosen rooms, with a reason and an optional message: one result
+per room, and a retry for the rooms that failed. Whatever the preview said, the removal
+re-reads the bot's power and the member's membership in every room, live."""
 
 from __future__ import annotations
 
@@ -18,25 +10,9 @@ from dataclasses import dataclass
 
 from app.services import audit, connections, templates
 from app.services.messaging import Composed, compose
-from app.services.room_invites import room_list
-from app.services.room_presence import (
-    PRESENT,
-    Action,
-    RemovalPreview,
-    RoomPreview,
-    Source,
-    power_verdict,
-    preview_removal,
-    target_user,
-)
-from app.services.room_progress import (
-    ProgressCallback,
-    audit_details,
-    audit_outcome,
-    fan_out,
-    guarded,
-    relay,
-)
+from app.services.outcomes import audit_details, audit_outcome
+from app.services.progress import ProgressCallback, fan_out, guarded, relay
+from app.services.removal.preview import PRESENT, Action, power_verdict, target_user
 from app.utils.errors import InputError
 from app.utils.matrix import (
     MatrixClient,
@@ -45,30 +21,13 @@ from app.utils.matrix import (
     Membership,
     RoomOutcome,
     Status,
+    reason_of,
+    status_of,
 )
-from app.utils.matrix_bulk import reason_of, status_of
+from app.utils.matrix import ids as matrix_ids
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "ACTIONS",
-    "MESSAGE_KEYS",
-    "MESSAGE_SENT",
-    "MESSAGE_SENT_BEFORE",
-    "Action",
-    "RemovalOutcome",
-    "RemovalPreview",
-    "RoomPreview",
-    "Source",
-    "clean_reason",
-    "failed_rooms",
-    "merge_outcomes",
-    "power_verdict",
-    "preview_removal",
-    "removal_message",
-    "remove_from_rooms",
-    "retry_failed",
-]
 
 ACTIONS: tuple[Action, ...] = ("kick", "ban")
 MESSAGE_KEYS = ("removal_spam", "removal_inactive", "removal_safety", "removal_custom")
@@ -128,7 +87,7 @@ def remove_from_rooms(
     if action not in ACTIONS:
         raise InputError("Action", "choose kick or ban")
     why = clean_reason(reason)
-    rooms = room_list(room_ids)
+    rooms = matrix_ids.room_list(room_ids)
     client = connections.matrix()
     user = target_user(user_id, client)
     message = (removal_message(user_id=user, display_name=display_name, reason=why,

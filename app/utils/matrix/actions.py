@@ -14,10 +14,10 @@ from typing import Any
 
 import nio
 
-from app.utils import matrix_reads as reads
-from app.utils.matrix_errors import MatrixError, MatrixForbidden, MatrixNotFound
-from app.utils.matrix_transport import Budget, Transport, path
-from app.utils.matrix_types import (
+from app.utils.matrix import reads
+from app.utils.matrix.errors import MatrixError, MatrixForbidden, MatrixNotFound
+from app.utils.matrix.transport import Budget, Transport, path
+from app.utils.matrix.values import (
     DirectRoom,
     Membership,
     PowerLevels,

@@ -3,7 +3,7 @@
 Construct one per process (the app wraps it in st.cache_resource; the CLI and tests construct it
 plainly). Every call is bounded: a dead or hanging homeserver gives MatrixUnreachable within the
 timeout, throttling is waited out only up to `max_throttle_wait`, then reported. Single actions
-raise typed errors (matrix_errors); bulk actions never raise for remote failures and return one
+raise typed errors (`errors`); bulk actions never raise for remote failures and return one
 RoomOutcome per room, in the order given.
 """
 
@@ -12,28 +12,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import nio
 
-from app.utils import matrix_actions as actions
-from app.utils import matrix_ids
-from app.utils import matrix_reads as reads
-from app.utils.config import Settings
 from app.utils.errors import InputError, NotConfigured
-from app.utils.matrix_actions import mention_html, message_content
-from app.utils.matrix_bulk import OutcomeT, run_bulk_sync
-from app.utils.matrix_errors import (
+from app.utils.matrix import actions, reads
+from app.utils.matrix import ids as matrix_ids
+from app.utils.matrix.actions import message_content
+from app.utils.matrix.bulk import OutcomeT, run_bulk_sync
+from app.utils.matrix.errors import (
     MatrixError,
     MatrixForbidden,
-    MatrixNotFound,
-    MatrixThrottled,
-    MatrixUnknownToken,
     MatrixUnreachable,
 )
-from app.utils.matrix_runner import GRACE_SECONDS, LoopThread
-from app.utils.matrix_transport import Budget, Transport
-from app.utils.matrix_types import (
+from app.utils.matrix.runner import GRACE_SECONDS, LoopThread
+from app.utils.matrix.transport import Budget, Transport
+from app.utils.matrix.values import (
     DirectRoom,
     Identity,
     Member,
@@ -47,12 +42,8 @@ from app.utils.matrix_types import (
     Status,
 )
 
-__all__ = [
-    "DirectRoom", "Identity", "MatrixClient", "MatrixError", "MatrixForbidden", "MatrixNotFound",
-    "MatrixThrottled", "MatrixUnknownToken", "MatrixUnreachable", "Member", "Membership",
-    "PowerLevels", "RoomInfo", "RoomLookup", "RoomOutcome", "SentMessage", "ServerHealth",
-    "Status", "mention_html", "message_content",
-]
+if TYPE_CHECKING:
+    from app.utils.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +185,7 @@ class MatrixClient:
         self, rooms: Iterable[str], *,
         on_outcome: Callable[[RoomLookup[RoomInfo]], None] | None = None,
     ) -> list[RoomLookup[RoomInfo]]:
-        """Room facts for directory sync, one lookup per room (m.direct is read once)."""
+        """Room facts for the room sync, one lookup per room (m.direct is read once)."""
         room_ids = _room_ids(rooms)
         shared: dict[str, asyncio.Task[dict[str, list[str]]]] = {}
 

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from app.utils.matrix_errors import MatrixError, MatrixUnreachable
+from app.utils.matrix.errors import MatrixError, MatrixUnreachable
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
-"""Directory sync: the bot's rooms, their members and power levels, from Matrix into the database.
+"""Room sync: the bot's rooms, their members and power levels, from Matrix into the database.
 
 Runs outside page renders (a page button with progress, or `python -m app sync-rooms`), one at
-a time per deployment (room_sync_lock). Only what Matrix says is overwritten; admin tags stay.
+a time per deployment (`sync_lock`). Only what Matrix says is overwritten; admin tags stay.
 """
 
 from __future__ import annotations
@@ -14,15 +14,10 @@ from sqlalchemy import delete, insert, select, update
 
 from app.db.engine import session_scope
 from app.db.models import Room, RoomMember, RoomSyncRun, utcnow
-from app.services import audit, connections, room_sync_lock
-from app.services.room_progress import (
-    Progress,
-    ProgressCallback,
-    fan_out,
-    guarded,
-    outcome_of,
-    relay,
-)
+from app.services import audit, connections
+from app.services.outcomes import outcome_of
+from app.services.progress import Progress, ProgressCallback, fan_out, guarded, relay
+from app.services.rooms import sync_lock
 from app.utils.matrix import MatrixClient, MatrixError, Member, RoomInfo, RoomOutcome
 
 logger = logging.getLogger(__name__)
@@ -63,11 +58,11 @@ class SyncResult:
 
 @dataclass(frozen=True)
 class Freshness:
-    """How current the directory is: the newest usable sync, and a sync running now if any."""
+    """How current the stored rooms are: the newest usable sync, and a sync running now if any."""
 
     last_success: SyncRunView | None
     last_run: SyncRunView | None
-    running: room_sync_lock.Holder | None
+    running: sync_lock.Holder | None
 
     @property
     def synced_at(self) -> datetime | None:
@@ -83,7 +78,7 @@ class _Snapshot:
 
 
 def sync_rooms(*, actor: str, on_progress: ProgressCallback | None = None) -> SyncResult:
-    """Read every room the bot is in into the directory.
+    """Read every room the bot is in into the database.
 
     Raises NotConfigured, or a MatrixError when the bot's rooms cannot be listed at all (bad
     token, homeserver down); the run is recorded as failed first. Rooms that cannot be read
@@ -91,7 +86,7 @@ def sync_rooms(*, actor: str, on_progress: ProgressCallback | None = None) -> Sy
     """
     on_progress = guarded(on_progress)
     client = connections.matrix()
-    lock = room_sync_lock.try_acquire(actor=actor)
+    lock = sync_lock.try_acquire(actor=actor)
     if lock is None:
         return _refused()
     try:
@@ -101,7 +96,7 @@ def sync_rooms(*, actor: str, on_progress: ProgressCallback | None = None) -> Sy
 
 
 def _refused() -> SyncResult:
-    who = room_sync_lock.holder()
+    who = sync_lock.holder()
     if who is not None and who.since is not None:
         since = f" since {who.since:%Y-%m-%d %H:%M:%S} UTC (started by {who.actor})"
     else:
@@ -112,7 +107,7 @@ def _refused() -> SyncResult:
 
 
 def _run(
-    client: MatrixClient, lock: room_sync_lock.SyncLock, actor: str,
+    client: MatrixClient, lock: sync_lock.SyncLock, actor: str,
     on_progress: ProgressCallback | None,
 ) -> SyncResult:
     run_id = _start_run(actor)
@@ -142,7 +137,7 @@ def _run(
 
 
 def _read(
-    client: MatrixClient, lock: room_sync_lock.SyncLock, on_progress: ProgressCallback | None
+    client: MatrixClient, lock: sync_lock.SyncLock, on_progress: ProgressCallback | None
 ) -> _Snapshot:
     def report(progress: Progress) -> None:
         lock.refresh()
@@ -259,4 +254,4 @@ def freshness() -> Freshness:
             .limit(1)
         ).first()
         views = (_view(success) if success else None, _view(last) if last else None)
-    return Freshness(views[0], views[1], room_sync_lock.holder())
+    return Freshness(views[0], views[1], sync_lock.holder())

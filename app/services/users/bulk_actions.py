@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.services import audit, connections, protected
-from app.services.directory import GroupChoice, Progress
-from app.utils import authentik_validation as check
+from app.services.users.directory import CountProgress, GroupChoice
 from app.utils.authentik import (
     AuthentikClient,
     AuthentikError,
     AuthentikTokenRejected,
     AuthentikUnreachable,
 )
+from app.utils.authentik import validation as check
 from app.utils.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ def bulk(
     users: Sequence[Selected],
     group: GroupChoice | None = None,
     confirm: str = "",
-    progress: Progress | None = None,
+    progress: CountProgress | None = None,
     concurrency: int = CONCURRENCY,
 ) -> list[BulkOutcome]:
     """Do `action` to every selected user; one outcome per user, in the selection's order.

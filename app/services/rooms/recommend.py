@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.services.room_catalog import RoomView, listed_rooms
+from app.services.rooms.catalog import RoomView, listed_rooms
 
 WEIGHTS: dict[str, int] = {"category": 5, "keyword": 4, "name": 3, "alias": 2, "topic": 1}
 MAX_TERMS = 20

@@ -1,4 +1,4 @@
-"""The stored room directory: search and filters, admin categories and keywords, cached members.
+"""The stored room catalog: search and filters, admin categories and keywords, cached members.
 
 Reads only the database (filled by room_sync); nothing here talks to Matrix.
 """
@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from app.db.engine import session_scope
 from app.db.models import Room, RoomCategory, RoomCategoryLink, RoomKeyword, RoomMember
 from app.services import audit
-from app.utils import matrix_ids
 from app.utils.config import get_settings
 from app.utils.errors import InputError, NotConfigured
-from app.utils.matrix_types import CREATOR_LEVEL
+from app.utils.matrix import CREATOR_LEVEL
+from app.utils.matrix import ids as matrix_ids
 
 MAX_CATEGORY_LENGTH = 64
 MAX_KEYWORD_LENGTH = 64
@@ -58,7 +58,7 @@ class RoomView:
 
 
 @dataclass(frozen=True)
-class DirectoryPage:
+class RoomPage:
     rooms: list[RoomView]
     total: int  # matching rooms, all pages
     hidden_small: int  # rooms left out for having fewer than `min_members` joined members
@@ -124,10 +124,10 @@ def _filtered(query: Select, *, search: str, category: str) -> Select:
     return query
 
 
-def directory(
+def page(
     *, search: str = "", category: str = "", include_small: bool = False, limit: int = 200,
     offset: int = 0,
-) -> DirectoryPage:
+) -> RoomPage:
     """One page of listed rooms matching `search` (name, topic, alias, ID, keyword) and
     `category`, biggest first."""
     limit = max(1, min(limit, 1000))
@@ -141,7 +141,7 @@ def directory(
             .offset(max(0, offset)).limit(limit)
         ).all()
         views = _views(db, rooms)
-    return DirectoryPage(views, total, all_total - total, get_settings().matrix_min_room_members)
+    return RoomPage(views, total, all_total - total, get_settings().matrix_min_room_members)
 
 
 def listed_rooms(*, search: str = "", category: str = "") -> list[RoomView]:
@@ -264,7 +264,7 @@ def set_room_tags(
     words = keyword_list(keywords)
     with session_scope() as db:
         if db.get(Room, room) is None:
-            raise InputError("Room", f"{room} is not in the directory; sync the rooms first")
+            raise InputError("Room", f"{room} is not in the room catalog; sync the rooms first")
         ids = []
         for name in names:
             row = _category(db, name)

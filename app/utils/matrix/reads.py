@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from app.utils.matrix_errors import MatrixError, MatrixForbidden, MatrixNotFound
-from app.utils.matrix_transport import Budget, Transport, path
-from app.utils.matrix_types import (
+from app.utils.matrix.errors import MatrixError, MatrixForbidden, MatrixNotFound
+from app.utils.matrix.transport import Budget, Transport, path
+from app.utils.matrix.values import (
     Identity,
     Member,
     Membership,

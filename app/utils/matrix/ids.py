@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from app.utils.errors import InputError
 from app.utils.plain_text import clean
@@ -43,6 +44,16 @@ def room_id(value: str, *, field: str = "Room ID") -> str:
     if not is_room_id(cleaned):
         raise InputError(field, f"'{cleaned}' is not a Matrix room ID; expected !id or !id:server")
     return cleaned
+
+
+def room_list(room_ids: Sequence[str], *, field: str = "Rooms") -> list[str]:
+    """Validated, de-duplicated room IDs in order; at least one."""
+    if isinstance(room_ids, str):
+        raise TypeError("room_ids must be a list of room IDs, not one string")
+    rooms = list(dict.fromkeys(room_id(r, field=field) for r in room_ids))
+    if not rooms:
+        raise InputError(field, "choose at least one room")
+    return rooms
 
 
 def room_ref(value: str, *, field: str = "Room") -> str:
