@@ -30,7 +30,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Migrate, then serve the dashboard in this process (st.App, see app/server.py)."""
+    """Migrate, then serve the dashboard in this process (st.App, see app/server/)."""
     _migrate(args)
     announce_setup_token()  # at start-up, before anyone opens the page
     os.environ[SETUP_ANNOUNCED_ENV] = "1"

@@ -31,10 +31,10 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.db import audit_budget
 from app.db.engine import session_scope
 from app.db.models import LoginThrottle
 from app.db.upsert import insert_ignoring_conflict
-from app.services import audit_budget
 from app.utils.config import get_settings
 
 RESERVATION_TTL = timedelta(seconds=60)

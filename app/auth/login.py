@@ -13,9 +13,9 @@ from app.auth import lockout
 from app.auth.identity import Identity
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.sessions import create_session, revoke_session, validate_session
+from app.db import audit_budget, audit_log
 from app.db.engine import session_scope
 from app.db.models import Account, utcnow
-from app.services import audit, audit_budget
 from app.utils.config import get_settings
 from app.utils.errors import DashboardError
 
@@ -64,7 +64,7 @@ def log_in(username: str, password: str, *, now: datetime | None = None) -> tupl
             if new_hash:
                 account.password_hash = new_hash
             account.last_login_at = now
-            audit.record(actor=name, action="login", details={"method": "password"}, db=db)
+            audit_log.record(actor=name, action="login", details={"method": "password"}, db=db)
         else:
             details = {"locked_until": locked_until.isoformat()} if locked_until else None
             audit_budget.record(
@@ -112,6 +112,6 @@ def log_out(token: str | None, identity: Identity | None) -> None:
     """Revoke the session row; the cookie is cleared by the caller."""
     revoked = revoke_session(token)
     if identity is not None:
-        audit.record(
+        audit_log.record(
             actor=identity.username, action="logout", outcome="ok" if revoked else "failed"
         )

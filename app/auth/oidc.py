@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.auth.account_rules import check_username
 from app.auth.identity import Identity
 from app.auth.login import LoginRefused, start_session
 from app.auth.sessions import revoke_account_sessions
+from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import Account, utcnow
-from app.services import audit
-from app.services.accounts import check_username
 from app.utils.config import Settings, get_settings
 from app.utils.errors import DashboardError, InputError
 
@@ -140,7 +140,7 @@ def _check_fresh(parsed: SsoClaims, now: datetime) -> None:
 
 def _refusal(db: Session, claims: SsoClaims, reason: str, message: str) -> str:
     """Audit a refused SSO login (in the caller's transaction) and return what to show."""
-    audit.record(
+    audit_log.record(
         actor=claims.username,
         action="login",
         outcome="denied",
@@ -206,7 +206,7 @@ def _sign_in(
             )
         else:
             account = _upsert(db, account, parsed, role, now)
-            audit.record(
+            audit_log.record(
                 actor=account.username,
                 action="login",
                 details={"method": METHOD, "role": role},
@@ -241,8 +241,8 @@ def _upsert(
         )
         db.add(account)
         db.flush()
-        audit.record(
-            actor=audit.SYSTEM_ACTOR,
+        audit_log.record(
+            actor=audit_log.SYSTEM_ACTOR,
             action="account.create",
             target=claims.username,
             details={"role": role, "auth_source": "oidc", "via": "Authentik groups"},
@@ -250,16 +250,16 @@ def _upsert(
         )
     else:
         if account.role != role:
-            audit.record(
-                actor=audit.SYSTEM_ACTOR,
+            audit_log.record(
+                actor=audit_log.SYSTEM_ACTOR,
                 action="account.role",
                 target=claims.username,
                 details={"from": account.role, "to": role, "via": "Authentik groups"},
                 db=db,
             )
         if account.username != claims.username:
-            audit.record(
-                actor=audit.SYSTEM_ACTOR,
+            audit_log.record(
+                actor=audit_log.SYSTEM_ACTOR,
                 action="account.rename",
                 target=claims.username,
                 details={"from": account.username, "via": "Authentik"},

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from app.auth.account_rules import active_admin_count, check_username
 from app.auth.identity import Identity
 from app.auth.login import start_session
 from app.auth.passwords import check_new_password, hash_password
 from app.auth.tokens import new_token, plausible, token_hash
+from app.db import audit_budget, audit_log
 from app.db.engine import session_scope
 from app.db.models import Account, SetupToken, utcnow
-from app.services import audit, audit_budget
-from app.services.accounts import active_admin_count, check_username
 from app.utils.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ def complete_setup(
             db.add(account)
             db.execute(update(SetupToken).where(SetupToken.used_at.is_(None)).values(used_at=now))
             db.flush()
-            audit.record(actor=name, action="setup.first_admin", target=name, db=db)
+            audit_log.record(actor=name, action="setup.first_admin", target=name, db=db)
             account_id = account.id
     if not claimed:
         raise InputError(

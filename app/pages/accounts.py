@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.db.models import ROLES
 from app.services import accounts, lockouts
 from app.ui.feedback import show_error, show_notice
+from app.ui.guard import action, require_role
 from app.ui.text import md
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey

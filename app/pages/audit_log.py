@@ -8,9 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import guarded_download, require_role
 from app.db.models import OUTCOMES
 from app.services import audit
+from app.ui.guard import guarded_download, require_role
 from app.utils.state import SessionKey
 
 PAGE_SIZE = 50

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import action, require_role, ui_only
 from app.auth.identity import Identity
 from app.services import users
 from app.services.users import CreatedUser, CredentialNotSet
 from app.ui import account_fields
 from app.ui.account_fields import CREATE_USER_KEYS, authentik_groups, errors_by_widget
 from app.ui.feedback import show_error
+from app.ui.guard import action, require_role, ui_only
 from app.ui.text import md
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import require_role
 from app.services import status
+from app.ui.guard import require_role
 from app.ui.text import md
 
 _BADGE = {

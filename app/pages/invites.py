@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import invite_links, users
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error, show_notice
+from app.ui.guard import action, require_role
 from app.ui.text import md
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
 from app.services import messaging, rooms
 from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error
+from app.ui.guard import require_role
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import accounts, moderators, rooms
 from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error, show_notice
+from app.ui.guard import action, require_role
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K

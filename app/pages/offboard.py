@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import offboarding
 from app.services.journeys import JourneyView
@@ -13,6 +12,7 @@ from app.services.offboarding import OffboardingPreview, OffboardingRequest
 from app.services.offboarding_steps import ROOMS, TITLES
 from app.ui import journey_view, removal_preview
 from app.ui.feedback import show_error
+from app.ui.guard import action, require_role
 from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
 from app.ui.text import md
 from app.utils.errors import DashboardError

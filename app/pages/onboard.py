@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import action, require_role, ui_only
 from app.auth.identity import Identity
 from app.services import onboarding, rooms, users
 from app.services.onboarding import OnboardingRequest, OnboardingResult
@@ -14,6 +13,7 @@ from app.services.users import Credential, UserQuery
 from app.ui import account_fields, journey_view
 from app.ui.account_fields import WIDGET_OF, AccountKeys, errors_by_widget
 from app.ui.feedback import show_error
+from app.ui.guard import action, require_role, ui_only
 from app.ui.text import md
 from app.utils.config import get_settings
 from app.utils.errors import DashboardError, FieldErrors, InputError

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role, ui_only
 from app.services import removal, rooms
 from app.services.outcomes import describe_outcome
 from app.ui import removal_preview
 from app.ui.feedback import show_error
+from app.ui.guard import require_role, ui_only
 from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey

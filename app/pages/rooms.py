@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import rooms
 from app.ui.feedback import show_error, show_notice
+from app.ui.guard import action, require_role
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import templates
 from app.ui.feedback import show_error, show_notice
+from app.ui.guard import action, require_role
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey
 

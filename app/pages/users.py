@@ -12,7 +12,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role, ui_only
 from app.auth.identity import Identity
 from app.services import users
 from app.services.users import (
@@ -27,6 +26,7 @@ from app.services.users import (
 )
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error
+from app.ui.guard import action, require_role, ui_only
 from app.ui.text import md
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey as K

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.auth.account_rules import (
+    active_admin_count,
+    check_role,
+    check_username,
+)
 from app.auth.passwords import check_new_password, hash_password
 from app.auth.sessions import revoke_account_sessions
+from app.db import audit_log
 from app.db.engine import session_scope
-from app.db.models import ROLES, Account, LoginSession, utcnow
-from app.services import audit
+from app.db.models import Account, LoginSession, utcnow
 from app.utils.errors import DashboardError, InputError
-
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,149}$")
 
 
 class AccountError(DashboardError):
@@ -34,28 +36,6 @@ class AccountView:
     created_at: datetime
     last_login_at: datetime | None
     live_sessions: int
-
-
-def normalize_username(username: str) -> str:
-    return username.strip().lower()
-
-
-def check_username(username: str, *, field: str = "Username") -> str:
-    """The normalized username, or InputError naming the field."""
-    name = normalize_username(username)
-    if not _USERNAME.match(name):
-        raise InputError(
-            field,
-            "use 2-150 characters: lowercase letters, digits and . _ @ + - "
-            "(starting with a letter or digit)",
-        )
-    return name
-
-
-def check_role(role: str, *, field: str = "Role") -> str:
-    if role not in ROLES:
-        raise InputError(field, f"must be one of: {', '.join(ROLES)}")
-    return role
 
 
 def _view(account: Account, live_sessions: int = 0) -> AccountView:
@@ -86,25 +66,6 @@ def list_accounts() -> list[AccountView]:
         return [_view(a, live.get(a.id, 0)) for a in accounts]
 
 
-def role_of(username: str) -> str | None:
-    """The role of the active dashboard account `username`, read now; None if there is none."""
-    with session_scope() as db:
-        return db.scalar(
-            select(Account.role).where(Account.username == username, Account.is_active.is_(True))
-        )
-
-
-def active_admin_count(db: Session) -> int:
-    return (
-        db.scalar(
-            select(func.count(Account.id)).where(
-                Account.role == "admin", Account.is_active.is_(True)
-            )
-        )
-        or 0
-    )
-
-
 def create_account(
     *, actor: str, username: str, password: str, role: str, display_name: str = ""
 ) -> AccountView:
@@ -126,7 +87,7 @@ def create_account(
         )
         db.add(account)
         db.flush()
-        audit.record(
+        audit_log.record(
             actor=actor, action="account.create", target=name, details={"role": role}, db=db
         )
         return _view(account)
@@ -150,7 +111,7 @@ def set_active(*, actor: str, account_id: int, active: bool) -> AccountView:
                 raise AccountError("This is the last active admin; make another admin first.")
         account.is_active = active
         action = "account.activate" if active else "account.deactivate"
-        audit.record(actor=actor, action=action, target=account.username, db=db)
+        audit_log.record(actor=actor, action=action, target=account.username, db=db)
         view = _view(account)
     if not active:
         revoke_account_sessions(account_id)
@@ -170,7 +131,7 @@ def set_role(*, actor: str, account_id: int, role: str) -> AccountView:
             if account.is_active and active_admin_count(db) <= 1:
                 raise AccountError("This is the last active admin; make another admin first.")
         previous, account.role = account.role, role
-        audit.record(
+        audit_log.record(
             actor=actor,
             action="account.role",
             target=account.username,
@@ -188,7 +149,9 @@ def reset_password(*, actor: str, account_id: int, new_password: str) -> Account
             raise AccountError("This account logs in through SSO; it has no dashboard password.")
         check_new_password(new_password, field="New password", username=account.username)
         account.password_hash = hash_password(new_password)
-        audit.record(actor=actor, action="account.password_reset", target=account.username, db=db)
+        audit_log.record(
+            actor=actor, action="account.password_reset", target=account.username, db=db
+        )
         view = _view(account)
     revoke_account_sessions(account_id)
     return view
@@ -199,7 +162,7 @@ def revoke_sessions(*, actor: str, account_id: int) -> int:
     with session_scope() as db:
         username = _get(db, account_id).username
     ended = revoke_account_sessions(account_id)
-    audit.record(
+    audit_log.record(
         actor=actor, action="account.revoke_sessions", target=username, details={"ended": ended}
     )
     return ended

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from app.services import audit, connections
+from app.db import audit_log
+from app.services import connections
 from app.utils.authentik import AuthentikError, Invitation, invite_link, invite_ref
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
@@ -137,7 +138,7 @@ def create(
             name=name, flow_pk=flow.pk, expires=expires, single_use=True, fixed_data=fixed
         )
     except AuthentikError as err:
-        audit.record(
+        audit_log.record(
             actor=actor,
             action="authentik.invite.create",
             outcome="failed",
@@ -146,7 +147,7 @@ def create(
             details={**details, "reason": str(err)},
         )
         raise
-    audit.record(
+    audit_log.record(
         actor=actor,
         action="authentik.invite.create",
         target=name,
@@ -169,7 +170,7 @@ def revoke(*, actor: str, pk: str, name: str = "") -> None:
     try:
         connections.authentik().delete_invitation(pk)
     except AuthentikError as err:
-        audit.record(
+        audit_log.record(
             actor=actor,
             action="authentik.invite.revoke",
             outcome="failed",
@@ -178,6 +179,6 @@ def revoke(*, actor: str, pk: str, name: str = "") -> None:
             details={"invite_ref": ref, "reason": str(err).replace(pk, ref)},
         )
         raise
-    audit.record(
+    audit_log.record(
         actor=actor, action="authentik.invite.revoke", target=target, details={"invite_ref": ref}
     )

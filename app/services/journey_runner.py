@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.services import audit, journeys
+from app.db import audit_log
+from app.services import journeys
 from app.services.journeys import DONE, FAILED, SKIPPED, JourneyView
 from app.utils.errors import DashboardError
 
@@ -96,7 +97,7 @@ def run_step(journey_id: int, step: Step, *, actor: str) -> StepOutcome | None:
     details: dict[str, Any] = {"journey": journey_id, "status": outcome.status}
     if outcome.reason:
         details["reason"] = outcome.reason
-    audit.record(
+    audit_log.record(
         actor=actor,
         action=f"{journey.kind}.{step.name}",
         outcome=_audit_outcome(outcome),

@@ -12,7 +12,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.services import audit, connections
+from app.db import audit_log
+from app.services import connections
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, fan_out, guarded, relay
 from app.services.rooms.catalog import rooms_by_id
@@ -92,9 +93,9 @@ def send_to_rooms(
     message = compose(text)
     outcomes = client.send_many(rooms, message.text, html_body=message.html, notice=notice,
                                 on_outcome=relay(on_progress, SEND_PHASE, len(rooms)))
-    audit.record(actor=actor, action="messages.rooms", outcome=audit_outcome(outcomes),
-                 target=f"{len(rooms)} rooms",
-                 details={**audit_details(outcomes), "encrypted": len(encrypted_rooms(rooms)),
+    audit_log.record(actor=actor, action="messages.rooms", outcome=audit_outcome(outcomes),
+                     target=f"{len(rooms)} rooms",
+                     details={**audit_details(outcomes), "encrypted": len(encrypted_rooms(rooms)),
                           "characters": len(text)})
     return outcomes
 
@@ -134,8 +135,8 @@ def send_direct(
         else:
             outcome = DirectOutcome(user, Status.DONE, result.event_id, result.room_id)
         outcomes.append(outcome)
-        audit.record(actor=actor, action="messages.direct",
-                     outcome="ok" if outcome.ok else "failed", target=user, member=user,
-                     details={"status": str(outcome.status), "reason": outcome.reason[:300],
+        audit_log.record(actor=actor, action="messages.direct",
+                         outcome="ok" if outcome.ok else "failed", target=user, member=user,
+                         details={"status": str(outcome.status), "reason": outcome.reason[:300],
                               "room_id": outcome.room_id, "characters": len(text)})
     return outcomes

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import Account
-from app.services import audit, connections
+from app.services import connections
 from app.services.accounts import AccountError
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, relay
@@ -39,7 +40,7 @@ def link_matrix_id(*, actor: str, account_id: int, matrix_user_id: str) -> str:
         if account is None:
             raise AccountError(f"No dashboard account with id {account_id}")
         account.matrix_user_id = user or None
-        audit.record(
+        audit_log.record(
             actor=actor, action="moderator.link_matrix", target=account.username, member=user, db=db
         )
     return user
@@ -65,7 +66,7 @@ def set_room_power(
         level=int(level),
         on_outcome=relay(on_progress, "Setting power levels", len(rooms)),
     )
-    audit.record(
+    audit_log.record(
         actor=actor,
         action="moderator.power",
         outcome=audit_outcome(outcomes),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from app.services import accounts, connections, journeys, protected, removal
+from app.auth.account_rules import role_of
+from app.services import connections, journeys, protected, removal
 from app.services import offboarding_steps as steps
 from app.services.invite_links import InviteLink
 from app.services.journey_runner import run_parallel
@@ -135,7 +136,7 @@ def start(*, actor: str, request: OffboardingRequest) -> JourneyView:
 def _check_authority(actor: str, request: OffboardingRequest) -> None:
     """Deleting an account is for admins; protected accounts are never offboarded here."""
     target = request.authentik_username or request.matrix_user_id
-    if request.delete_account and accounts.role_of(actor) != "admin":
+    if request.delete_account and role_of(actor) != "admin":
         raise protected.refuse(
             actor=actor, action="offboarding.start", target=target,
             reason="Only admins may delete an Authentik account; deactivate it instead.",

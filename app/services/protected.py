@@ -13,7 +13,8 @@ request that changes something; pages only show the refusal early.
 
 from __future__ import annotations
 
-from app.services import audit, connections
+from app.db import audit_log
+from app.services import connections
 from app.utils.authentik import User
 from app.utils.errors import PermissionDenied
 
@@ -59,7 +60,7 @@ def matrix_reason(user_id: str) -> str | None:
 
 def refuse(*, actor: str, action: str, target: str, reason: str) -> ProtectedTarget:
     """Audit the refusal and return the error to raise."""
-    audit.record(
+    audit_log.record(
         actor=actor,
         action=action,
         outcome="denied",

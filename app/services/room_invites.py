@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from app.services import audit, connections
+from app.db import audit_log
+from app.services import connections
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, guarded, relay
 from app.utils.errors import InputError
@@ -38,6 +39,6 @@ def invite_to_rooms(
                                      "the spelling, or create the account first")
     outcomes = client.invite_many(user_id=user, rooms=rooms,
                                   on_outcome=relay(on_progress, PHASE, len(rooms)))
-    audit.record(actor=actor, action="rooms.invite", outcome=audit_outcome(outcomes),
-                 target=user, member=user, details=audit_details(outcomes))
+    audit_log.record(actor=actor, action="rooms.invite", outcome=audit_outcome(outcomes),
+                     target=user, member=user, details=audit_details(outcomes))
     return outcomes

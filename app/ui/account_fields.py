@@ -13,11 +13,11 @@ from typing import Any
 
 import streamlit as st
 
-from app.auth.guard import action, checked
 from app.auth.identity import Identity
 from app.services import users
 from app.services.users import Credential
 from app.ui.feedback import field_error, show_error
+from app.ui.guard import action, checked
 from app.ui.text import md
 from app.utils.errors import DashboardError, InputError, NotConfigured
 from app.utils.state import SessionKey as K

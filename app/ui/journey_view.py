@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import checked
 from app.services.journeys import JourneyView, StepView
+from app.ui.guard import checked
 from app.ui.text import md
 
 BADGES = {

@@ -12,7 +12,7 @@ class SessionKey(StrEnum):
     # Login state, refreshed from the database on every run by app.main
     ACCOUNT = "account"
     SESSION_TOKEN = "session_token"  # noqa: S105 (a key name, not a secret)
-    COOKIE_CHANGE = "cookie_change"  # set or clear the browser's cookie (app.auth.cookies)
+    COOKIE_CHANGE = "cookie_change"  # set or clear the browser's cookie (app.ui.cookies)
     SKIP_PAGE_COOKIE = "skip_page_cookie"  # logged out, or the page load's cookie was refused
     LOGIN_ERROR = "login_error"
     SETUP_ERROR = "setup_error"

@@ -7,10 +7,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError
 
-from app.db import migrate
+from app.db import audit_log, migrate
 from app.db.engine import get_engine, session_scope
 from app.db.models import Base
-from app.services import audit
 
 EXPECTED_TABLES = {
     "accounts",
@@ -49,7 +48,7 @@ def assert_models_match_migrations(url: str) -> None:
 
 
 def assert_audit_is_append_only(url: str) -> None:
-    audit.record(actor="tester", action="test.append", target="x")
+    audit_log.record(actor="tester", action="test.append", target="x")
     for statement in ("UPDATE audit_events SET outcome = 'failed'", "DELETE FROM audit_events"):
         with pytest.raises(DatabaseError, match="append-only"), session_scope(url) as s:
             s.execute(text(statement))

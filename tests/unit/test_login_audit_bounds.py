@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from app.auth.login import LoginRefused, log_in
 from app.auth.setup import complete_setup
+from app.db import audit_budget
 from app.db.engine import session_scope
 from app.db.models import LoginThrottle
-from app.services import audit_budget
 from app.services.accounts import create_account
 from app.services.audit import AuditFilter, AuditRow, search
 from app.utils.errors import InputError

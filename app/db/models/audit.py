@@ -30,7 +30,7 @@ class AuditEvent(Base):
 
 
 class AuditBudget(Base):
-    """Rows written and left unwritten in the current minute (app/services/audit_budget.py)."""
+    """Rows written and left unwritten in the current minute (app/db/audit_budget.py)."""
 
     __tablename__ = "audit_budgets"
 

@@ -8,7 +8,8 @@ import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from app.services import audit, connections, templates
+from app.db import audit_log
+from app.services import connections, templates
 from app.services.messaging import Composed, compose
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, fan_out, guarded, relay
@@ -104,9 +105,9 @@ def remove_from_rooms(
         results[o.room_id] = RemovalOutcome(o.room_id, o.status, o.reason, notes.get(o.room_id, ""))
     outcomes = [results[room] for room in rooms]
     sent = sum(1 for o in outcomes if o.message == MESSAGE_SENT)
-    audit.record(actor=actor, action=f"rooms.{action}", outcome=audit_outcome(outcomes),
-                 target=user, member=user,
-                 details={**audit_details(outcomes), "reason": why,
+    audit_log.record(actor=actor, action=f"rooms.{action}", outcome=audit_outcome(outcomes),
+                     target=user, member=user,
+                     details={**audit_details(outcomes), "reason": why,
                           "message": message_key or "", "messages_sent": sent})
     return outcomes
 

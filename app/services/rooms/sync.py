@@ -12,9 +12,10 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
 
+from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import Room, RoomMember, RoomSyncRun, utcnow
-from app.services import audit, connections
+from app.services import connections
 from app.services.outcomes import outcome_of
 from app.services.progress import Progress, ProgressCallback, fan_out, guarded, relay
 from app.services.rooms import sync_lock
@@ -116,8 +117,8 @@ def _run(
         left = _store(snapshot)
     except Exception as err:
         _finish(run_id, "failed", detail={"error": str(err)[:1000]})
-        audit.record(actor=actor, action="rooms.sync", outcome="failed", target="rooms",
-                     details={"error": str(err)[:1000]})
+        audit_log.record(actor=actor, action="rooms.sync", outcome="failed", target="rooms",
+                         details={"error": str(err)[:1000]})
         raise
     total, synced, errors = len(snapshot.room_ids), len(snapshot.infos), len(snapshot.errors)
     status = "ok" if not errors else ("failed" if total and not synced else "partial")
@@ -125,8 +126,8 @@ def _run(
                          list(snapshot.errors.values())[:_MAX_STORED_ERRORS]}}
     view = _finish(run_id, status, total=total, synced=synced, left=left, errors=errors,
                    detail=detail)
-    audit.record(actor=actor, action="rooms.sync", outcome=status, target="rooms",
-                 details={"rooms": total, "synced": synced, "left": left, "errors": errors})
+    audit_log.record(actor=actor, action="rooms.sync", outcome=status, target="rooms",
+                     details={"rooms": total, "synced": synced, "left": left, "errors": errors})
     message = f"Synced {synced} of {total} rooms"
     if errors:
         first = next(iter(snapshot.errors.values()))

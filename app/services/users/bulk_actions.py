@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from app.services import audit, connections, protected
+from app.db import audit_log
+from app.services import connections, protected
 from app.services.users.directory import CountProgress, GroupChoice
 from app.utils.authentik import (
     AuthentikClient,
@@ -204,7 +205,7 @@ def _audit(actor: str, action: BulkAction, attempt: _Attempt, group: GroupChoice
         details["group"] = group.name
     if attempt.error is not None:
         details["reason"] = str(attempt.error)
-    audit.record(
+    audit_log.record(
         actor=actor,
         action=_AUDIT_ACTION[action],
         outcome="failed" if attempt.error is not None else "ok",

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from app.services import audit, connections
+from app.db import audit_log
+from app.services import connections
 from app.utils.authentik import AuthentikError
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
@@ -195,7 +196,7 @@ def create_user(
             attributes=attributes,
         )
     except AuthentikError as err:
-        audit.record(
+        audit_log.record(
             actor=actor,
             action="authentik.user.create",
             outcome="failed",
@@ -204,7 +205,7 @@ def create_user(
             details={**details, "reason": str(err)},
         )
         raise
-    audit.record(
+    audit_log.record(
         actor=actor,
         action="authentik.user.create",
         target=user.username,
@@ -238,7 +239,7 @@ def set_credential(*, actor: str, user: CreatedUser) -> CreatedUser:
         else:
             done = replace(user, recovery_link=client.recovery_link(user.pk))
     except AuthentikError as err:
-        audit.record(
+        audit_log.record(
             actor=actor,
             action=action,
             outcome="failed",
@@ -247,7 +248,7 @@ def set_credential(*, actor: str, user: CreatedUser) -> CreatedUser:
             details={"pk": user.pk, "reason": str(err)},
         )
         raise CredentialNotSet(user, err) from err
-    audit.record(
+    audit_log.record(
         actor=actor,
         action=action,
         target=user.username,

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app.services import audit, connections
+from app.db import audit_log
+from app.services import connections
 from app.services.audit import safe_cell
 from app.utils.authentik import MAX_PAGE_SIZE, AuthentikNotFound, Page, User, UserFilters
 from app.utils.authentik import validation as check
@@ -242,7 +243,7 @@ def export_csv(
                 writer.writerow(_csv_row(user))
         if progress is not None:
             progress(min(len(seen), total), total)
-    audit.record(
+    audit_log.record(
         actor=actor,
         action="authentik.user.export",
         target=f"{len(seen)} users",

@@ -24,9 +24,10 @@ from typing import Any
 import streamlit as st
 from streamlit_cookies_controller.cookie_controller import _cookie_controller
 
-from app.auth import cookie_routes, cookie_tickets
+from app.auth import cookie_tickets
 from app.auth.tokens import plausible
 from app.db.models import utcnow
+from app.server import cookie_routes
 from app.utils.config import get_settings
 
 logger = logging.getLogger(__name__)

@@ -25,9 +25,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import audit_log
 from app.db.models import AuditBudget
 from app.db.upsert import insert_ignoring_conflict
-from app.services import audit
 
 ROWS_PER_MINUTE = 100
 CAPPED_ACTION = "audit.capped"
@@ -67,8 +67,8 @@ def _close_minute(db: Session, budget: AuditBudget, now: datetime) -> None:
     if budget.minute_start >= minute:
         return
     if budget.suppressed:
-        audit.record(
-            actor=audit.SYSTEM_ACTOR,
+        audit_log.record(
+            actor=audit_log.SYSTEM_ACTOR,
             action=CAPPED_ACTION,
             outcome="denied",
             details={
@@ -99,12 +99,12 @@ def record(
     _close_minute(db, budget, now)
     if budget.written < ROWS_PER_MINUTE:
         budget.written += 1
-        audit.record(actor=actor, action=action, outcome=outcome, details=details, db=db)
+        audit_log.record(actor=actor, action=action, outcome=outcome, details=details, db=db)
         return True
     budget.suppressed += 1
     if is_power_of_ten(budget.suppressed):
-        audit.record(
-            actor=audit.SYSTEM_ACTOR,
+        audit_log.record(
+            actor=audit_log.SYSTEM_ACTOR,
             action=CAPPED_ACTION,
             outcome="denied",
             details={

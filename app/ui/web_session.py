@@ -12,10 +12,11 @@ from typing import Any
 
 import streamlit as st
 
-from app.auth import cookies, oidc, oidc_config
+from app.auth import oidc, oidc_config
 from app.auth.identity import Identity
 from app.auth.login import log_out
 from app.auth.sessions import validate_session
+from app.ui import cookies
 from app.utils.config import get_settings
 from app.utils.state import SessionKey
 

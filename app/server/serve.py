@@ -1,4 +1,4 @@
-"""The dashboard's web server: Streamlit's `st.App` plus our own same-origin cookie routes.
+"""Build and run the web server: Streamlit's `st.App` plus our same-origin cookie routes.
 
 `python -m app serve` runs it (after migrating). Process start-up and shutdown work belongs in
 `lifespan`, the one place that wraps the whole life of the server process.
@@ -14,8 +14,8 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit.web import bootstrap
 
-from app.auth import cookie_routes
 from app.db.engine import dispose_all
+from app.server import cookie_routes
 from app.utils.config import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "streamlit_app.py"

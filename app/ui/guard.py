@@ -27,7 +27,7 @@ import streamlit as st
 
 from app.auth.identity import Identity
 from app.auth.sessions import validate_session
-from app.services import audit
+from app.db import audit_log
 from app.utils.errors import PermissionDenied
 from app.utils.state import SessionKey
 
@@ -69,7 +69,7 @@ def _authorised(token: object, roles: tuple[str, ...]) -> tuple[Identity | None,
 
 def _audit_refusal(identity: Identity | None, what: str, roles: tuple[str, ...]) -> None:
     reason = "session ended" if identity is None else f"role {identity.role} not allowed"
-    audit.record(
+    audit_log.record(
         actor=identity.username if identity else "-",
         action="authority.refused",
         outcome="denied",
