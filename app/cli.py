@@ -17,6 +17,7 @@ from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setu
 from app.db import migrate
 from app.services import accounts, lockouts, rooms
 from app.utils.config import PROJECT_ROOT, ConfigError, get_settings
+from app.utils.enums import Role, SyncStatus
 from app.utils.errors import DashboardError
 from app.utils.logging_setup import configure_logging
 
@@ -56,7 +57,7 @@ def _create_admin(args: argparse.Namespace) -> int:
         actor=CLI_ACTOR,
         username=args.username,
         password=password,
-        role="admin",
+        role=Role.ADMIN,
         display_name=args.display_name,
     )
     print(f"Created admin account '{created.username}'.")
@@ -81,7 +82,7 @@ def _sync_rooms(_args: argparse.Namespace) -> int:
 
     result = rooms.sync_rooms(actor=CLI_ACTOR, on_progress=show)
     print(result.message)
-    return 0 if result.status == "ok" else 1
+    return 0 if result.status == SyncStatus.OK else 1
 
 
 def _unlock(args: argparse.Namespace) -> int:

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.db.engine import session_scope
-from app.db.models import ROLES, Account
+from app.db.models import Account
+from app.utils.enums import Role
 from app.utils.errors import InputError
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,149}$")
@@ -34,10 +35,11 @@ def check_username(username: str, *, field: str = "Username") -> str:
     return name
 
 
-def check_role(role: str, *, field: str = "Role") -> str:
-    if role not in ROLES:
-        raise InputError(field, f"must be one of: {', '.join(ROLES)}")
-    return role
+def check_role(role: str, *, field: str = "Role") -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise InputError(field, f"must be one of: {', '.join(Role)}") from None
 
 
 def role_of(username: str) -> str | None:
@@ -52,7 +54,7 @@ def active_admin_count(db: Session) -> int:
     return (
         db.scalar(
             select(func.count(Account.id)).where(
-                Account.role == "admin", Account.is_active.is_(True)
+                Account.role == Role.ADMIN, Account.is_active.is_(True)
             )
         )
         or 0

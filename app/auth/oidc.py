@@ -29,6 +29,7 @@ from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import Account, utcnow
 from app.utils.config import Settings, get_settings
+from app.utils.enums import AuditAction, AuditOutcome, AuthSource, Role
 from app.utils.errors import DashboardError, InputError
 
 logger = logging.getLogger(__name__)
@@ -60,9 +61,9 @@ def role_for_groups(groups: Iterable[str], settings: Settings) -> str | None:
     """The dashboard role for these Authentik groups (admin wins), or None for no access."""
     names = set(groups)
     if settings.oidc_admin_group in names:
-        return "admin"
+        return Role.ADMIN
     if settings.oidc_moderator_group in names:
-        return "moderator"
+        return Role.MODERATOR
     return None
 
 
@@ -142,8 +143,8 @@ def _refusal(db: Session, claims: SsoClaims, reason: str, message: str) -> str:
     """Audit a refused SSO login (in the caller's transaction) and return what to show."""
     audit_log.record(
         actor=claims.username,
-        action="login",
-        outcome="denied",
+        action=AuditAction.LOGIN,
+        outcome=AuditOutcome.DENIED,
         details={"method": METHOD, "reason": reason, "groups": list(claims.groups)[:20]},
         db=db,
     )
@@ -195,7 +196,7 @@ def _sign_in(
             refused = _refusal(db, parsed, "no dashboard group", no_group_message(settings))
             revoke_id = account.id if account is not None else None
         elif holder is not None and holder is not account:
-            kind = "local" if holder.auth_source == "local" else "another SSO"
+            kind = "local" if holder.auth_source == AuthSource.LOCAL else "another SSO"
             refused = _refusal(
                 db,
                 parsed,
@@ -208,7 +209,7 @@ def _sign_in(
             account = _upsert(db, account, parsed, role, now)
             audit_log.record(
                 actor=account.username,
-                action="login",
+                action=AuditAction.LOGIN,
                 details={"method": METHOD, "role": role},
                 db=db,
             )
@@ -236,23 +237,23 @@ def _upsert(
             password_hash=None,
             role=role,
             is_active=True,
-            auth_source="oidc",
+            auth_source=AuthSource.OIDC,
             oidc_subject=claims.subject,
         )
         db.add(account)
         db.flush()
         audit_log.record(
             actor=audit_log.SYSTEM_ACTOR,
-            action="account.create",
+            action=AuditAction.ACCOUNT_CREATE,
             target=claims.username,
-            details={"role": role, "auth_source": "oidc", "via": "Authentik groups"},
+            details={"role": role, "auth_source": AuthSource.OIDC, "via": "Authentik groups"},
             db=db,
         )
     else:
         if account.role != role:
             audit_log.record(
                 actor=audit_log.SYSTEM_ACTOR,
-                action="account.role",
+                action=AuditAction.ACCOUNT_ROLE,
                 target=claims.username,
                 details={"from": account.role, "to": role, "via": "Authentik groups"},
                 db=db,
@@ -260,7 +261,7 @@ def _upsert(
         if account.username != claims.username:
             audit_log.record(
                 actor=audit_log.SYSTEM_ACTOR,
-                action="account.rename",
+                action=AuditAction.ACCOUNT_RENAME,
                 target=claims.username,
                 details={"from": account.username, "via": "Authentik"},
                 db=db,

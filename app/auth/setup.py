@@ -15,6 +15,7 @@ from app.auth.tokens import new_token, plausible, token_hash
 from app.db import audit_budget, audit_log
 from app.db.engine import session_scope
 from app.db.models import Account, SetupToken, utcnow
+from app.utils.enums import AuditAction, AuditOutcome, AuthSource, Role
 from app.utils.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -91,8 +92,8 @@ def complete_setup(
                 db,
                 now=now,
                 actor=name,
-                action="setup.first_admin",
-                outcome="denied",
+                action=AuditAction.SETUP_FIRST_ADMIN,
+                outcome=AuditOutcome.DENIED,
                 details={"reason": "bad or expired setup token"},
             )
         else:
@@ -102,14 +103,14 @@ def complete_setup(
                 username=name,
                 display_name=display_name.strip()[:200],
                 password_hash=hash_password(password),
-                role="admin",
+                role=Role.ADMIN,
                 is_active=True,
-                auth_source="local",
+                auth_source=AuthSource.LOCAL,
             )
             db.add(account)
             db.execute(update(SetupToken).where(SetupToken.used_at.is_(None)).values(used_at=now))
             db.flush()
-            audit_log.record(actor=name, action="setup.first_admin", target=name, db=db)
+            audit_log.record(actor=name, action=AuditAction.SETUP_FIRST_ADMIN, target=name, db=db)
             account_id = account.id
     if not claimed:
         raise InputError(

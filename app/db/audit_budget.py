@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 from app.db import audit_log
 from app.db.models import AuditBudget
 from app.db.upsert import insert_ignoring_conflict
+from app.utils.enums import AuditAction, AuditOutcome
 
 ROWS_PER_MINUTE = 100
-CAPPED_ACTION = "audit.capped"
 _BUDGET = "unauthenticated"
 
 
@@ -69,8 +69,8 @@ def _close_minute(db: Session, budget: AuditBudget, now: datetime) -> None:
     if budget.suppressed:
         audit_log.record(
             actor=audit_log.SYSTEM_ACTOR,
-            action=CAPPED_ACTION,
-            outcome="denied",
+            action=AuditAction.AUDIT_CAPPED,
+            outcome=AuditOutcome.DENIED,
             details={
                 "minute": budget.minute_start.isoformat(),
                 "not_written_total": budget.suppressed,
@@ -86,8 +86,8 @@ def record(
     *,
     now: datetime,
     actor: str,
-    action: str,
-    outcome: str,
+    action: AuditAction,
+    outcome: AuditOutcome,
     details: Mapping[str, Any] | None = None,
 ) -> bool:
     """Write one unauthenticated event in `db`'s transaction, or count it past the cap.
@@ -105,8 +105,8 @@ def record(
     if is_power_of_ten(budget.suppressed):
         audit_log.record(
             actor=audit_log.SYSTEM_ACTOR,
-            action=CAPPED_ACTION,
-            outcome="denied",
+            action=AuditAction.AUDIT_CAPPED,
+            outcome=AuditOutcome.DENIED,
             details={
                 "minute": budget.minute_start.isoformat(),
                 "not_written_so_far": budget.suppressed,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import session_scope
 from app.db.models import AuditEvent, utcnow
+from app.utils.enums import AuditAction, AuditOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +36,8 @@ def _scrub(details: Mapping[str, Any]) -> dict[str, Any]:
 def record(
     *,
     actor: str,
-    action: str,
-    outcome: str = "ok",
+    action: AuditAction,
+    outcome: AuditOutcome = AuditOutcome.OK,
     target: str = "",
     member: str = "",
     details: Mapping[str, Any] | None = None,

@@ -11,15 +11,16 @@ from app.auth.identity import Identity
 from app.services import invite_links, users
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error, show_notice
-from app.ui.guard import action, require_role
+from app.ui.guard import action, require_page
 from app.ui.text import md
+from app.utils.enums import Role
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
 DEFAULT_DAYS = invite_links.DEFAULT_EXPIRY.days
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _create(identity: Identity) -> None:
     state = st.session_state
     for key in (K.INVITES_ERRORS, K.INVITES_PROBLEM, K.INVITES_NEW, K.INVITES_NOTICE):
@@ -50,7 +51,7 @@ def _create(identity: Identity) -> None:
     state[K.INVITES_GROUPS] = []
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _revoke(identity: Identity, listed: dict[str, invite_links.InviteLink]) -> None:
     state = st.session_state
     for key in (K.INVITES_PROBLEM, K.INVITES_NOTICE):
@@ -160,7 +161,7 @@ def _listing() -> None:
 
 
 def render() -> None:
-    require_role("admin")
+    require_page(__file__)
     st.title("Invite links")
     st.caption("Single-use links to Authentik's enrollment flow.")
     groups = authentik_groups()

@@ -10,7 +10,7 @@ import streamlit as st
 from app.services import messaging, rooms
 from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error
-from app.ui.guard import require_role
+from app.ui.guard import require_page
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey
@@ -84,7 +84,7 @@ def _results(run: SendRun) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin", "moderator")
+    identity = require_page(__file__)
     st.title("Messaging")
     if (problem := rooms.matrix_problem()) is not None:
         show_error(problem)

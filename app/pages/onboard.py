@@ -13,9 +13,10 @@ from app.services.users import Credential, UserQuery
 from app.ui import account_fields, journey_view
 from app.ui.account_fields import WIDGET_OF, AccountKeys, errors_by_widget
 from app.ui.feedback import show_error
-from app.ui.guard import action, require_role, ui_only
+from app.ui.guard import action, require_page, ui_only
 from app.ui.text import md
 from app.utils.config import get_settings
+from app.utils.enums import Role, StepStatus
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
@@ -69,7 +70,7 @@ def _chosen_rooms() -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _submit(identity: Identity) -> None:
     state = st.session_state
     for key in (K.ONBOARD_ERRORS, K.ONBOARD_PROBLEM, K.ONBOARD_RESULT):
@@ -89,11 +90,11 @@ def _submit(identity: Identity) -> None:
         state[K.ONBOARD_PROBLEM] = err
         return
     state[K.ONBOARD_RESULT] = result
-    if result.journey.step("authentik_account").status == "done":
+    if result.journey.step("authentik_account").status == StepStatus.DONE:
         account_fields.clear(KEYS)
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _retry(identity: Identity, journey_id: int) -> None:
     try:
         st.session_state[K.ONBOARD_RESULT] = onboarding.retry(
@@ -260,7 +261,7 @@ def _welcome_section() -> None:
 
 
 def render() -> None:
-    require_role("admin")
+    require_page(__file__)
     st.title("Onboard member")
     st.session_state.setdefault(KEYS.credential, Credential.PASSWORD)
     if result := st.session_state.get(K.ONBOARD_RESULT):

@@ -13,7 +13,7 @@ from app.services import removal, rooms
 from app.services.outcomes import describe_outcome
 from app.ui import removal_preview
 from app.ui.feedback import show_error
-from app.ui.guard import require_role, ui_only
+from app.ui.guard import require_page, ui_only
 from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey
@@ -158,7 +158,7 @@ def _results(actor: str, run: RemovalRun, labels: dict[str, str]) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin", "moderator")
+    identity = require_page(__file__)
     st.title("Remove from rooms")
     if (problem := rooms.matrix_problem()) is not None:
         show_error(problem)

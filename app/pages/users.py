@@ -26,8 +26,9 @@ from app.services.users import (
 )
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error
-from app.ui.guard import action, require_role, ui_only
+from app.ui.guard import action, require_page, ui_only
 from app.ui.text import md
+from app.utils.enums import Role
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey as K
 
@@ -187,7 +188,7 @@ def _detail(row: UserRow) -> None:
         right.json(detail.attributes, expanded=True)
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _request_bulk(
     _identity: Identity, selected: list[UserRow], groups: dict[str, GroupChoice]
 ) -> None:
@@ -331,7 +332,7 @@ def _export(actor: str, query: UserQuery) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin")
+    identity = require_page(__file__)
     st.title("Users directory")
     groups = authentik_groups()
     if groups is None:

@@ -18,6 +18,7 @@ from app.auth.sessions import revoke_account_sessions
 from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import Account, LoginSession, utcnow
+from app.utils.enums import AuditAction, AuthSource, Role
 from app.utils.errors import DashboardError, InputError
 
 
@@ -83,12 +84,16 @@ def create_account(
             password_hash=hash_password(password),
             role=role,
             is_active=True,
-            auth_source="local",
+            auth_source=AuthSource.LOCAL,
         )
         db.add(account)
         db.flush()
         audit_log.record(
-            actor=actor, action="account.create", target=name, details={"role": role}, db=db
+            actor=actor,
+            action=AuditAction.ACCOUNT_CREATE,
+            target=name,
+            details={"role": role},
+            db=db,
         )
         return _view(account)
 
@@ -107,7 +112,7 @@ def set_active(*, actor: str, account_id: int, active: bool) -> AccountView:
         if not active:
             if account.username == actor:
                 raise AccountError("You cannot deactivate your own account.")
-            if account.role == "admin" and account.is_active and active_admin_count(db) <= 1:
+            if account.role == Role.ADMIN and account.is_active and active_admin_count(db) <= 1:
                 raise AccountError("This is the last active admin; make another admin first.")
         account.is_active = active
         action = "account.activate" if active else "account.deactivate"
@@ -125,7 +130,7 @@ def set_role(*, actor: str, account_id: int, role: str) -> AccountView:
         account = _get(db, account_id)
         if account.role == role:
             return _view(account)
-        if account.role == "admin":
+        if account.role == Role.ADMIN:
             if account.username == actor:
                 raise AccountError("You cannot demote yourself; ask another admin.")
             if account.is_active and active_admin_count(db) <= 1:
@@ -133,7 +138,7 @@ def set_role(*, actor: str, account_id: int, role: str) -> AccountView:
         previous, account.role = account.role, role
         audit_log.record(
             actor=actor,
-            action="account.role",
+            action=AuditAction.ACCOUNT_ROLE,
             target=account.username,
             details={"from": previous, "to": role},
             db=db,
@@ -145,12 +150,12 @@ def reset_password(*, actor: str, account_id: int, new_password: str) -> Account
     """Set a new password and end the account's sessions (they must log in again)."""
     with session_scope() as db:
         account = _get(db, account_id)
-        if account.auth_source != "local":
+        if account.auth_source != AuthSource.LOCAL:
             raise AccountError("This account logs in through SSO; it has no dashboard password.")
         check_new_password(new_password, field="New password", username=account.username)
         account.password_hash = hash_password(new_password)
         audit_log.record(
-            actor=actor, action="account.password_reset", target=account.username, db=db
+            actor=actor, action=AuditAction.ACCOUNT_PASSWORD_RESET, target=account.username, db=db
         )
         view = _view(account)
     revoke_account_sessions(account_id)
@@ -163,6 +168,9 @@ def revoke_sessions(*, actor: str, account_id: int) -> int:
         username = _get(db, account_id).username
     ended = revoke_account_sessions(account_id)
     audit_log.record(
-        actor=actor, action="account.revoke_sessions", target=username, details={"ended": ended}
+        actor=actor,
+        action=AuditAction.ACCOUNT_REVOKE_SESSIONS,
+        target=username,
+        details={"ended": ended},
     )
     return ended

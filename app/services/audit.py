@@ -17,11 +17,12 @@ from sqlalchemy import Select, func, or_, select
 from app.db.engine import session_scope
 from app.db.models import AuditEvent, utcnow
 from app.utils.authentik import invite_ref
+from app.utils.enums import AuditAction
 
 logger = logging.getLogger(__name__)
 
 CSV_COLUMNS = ("time", "actor", "action", "target", "member", "outcome", "details")
-_INVITE_ACTIONS = ("authentik.invite.create", "authentik.invite.revoke")
+_INVITE_ACTIONS = (AuditAction.INVITE_LINK_CREATE, AuditAction.INVITE_LINK_REVOKE)
 
 
 @dataclass(frozen=True)

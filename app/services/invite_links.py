@@ -25,6 +25,7 @@ from app.services import connections
 from app.utils.authentik import AuthentikError, Invitation, invite_link, invite_ref
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
+from app.utils.enums import AuditAction, AuditOutcome
 from app.utils.errors import InputError, NotConfigured
 
 logger = logging.getLogger(__name__)
@@ -140,8 +141,8 @@ def create(
     except AuthentikError as err:
         audit_log.record(
             actor=actor,
-            action="authentik.invite.create",
-            outcome="failed",
+            action=AuditAction.INVITE_LINK_CREATE,
+            outcome=AuditOutcome.FAILED,
             target=name,
             member=address or "",
             details={**details, "reason": str(err)},
@@ -149,7 +150,7 @@ def create(
         raise
     audit_log.record(
         actor=actor,
-        action="authentik.invite.create",
+        action=AuditAction.INVITE_LINK_CREATE,
         target=name,
         member=address or "",
         details={**details, "invite_ref": invite_ref(created.pk), "flow": flow.slug},
@@ -172,13 +173,16 @@ def revoke(*, actor: str, pk: str, name: str = "") -> None:
     except AuthentikError as err:
         audit_log.record(
             actor=actor,
-            action="authentik.invite.revoke",
-            outcome="failed",
+            action=AuditAction.INVITE_LINK_REVOKE,
+            outcome=AuditOutcome.FAILED,
             target=target,
             # Not revoked, so still live: no pk, even if Authentik's own detail quotes it.
             details={"invite_ref": ref, "reason": str(err).replace(pk, ref)},
         )
         raise
     audit_log.record(
-        actor=actor, action="authentik.invite.revoke", target=target, details={"invite_ref": ref}
+        actor=actor,
+        action=AuditAction.INVITE_LINK_REVOKE,
+        target=target,
+        details={"invite_ref": ref},
     )

@@ -13,6 +13,7 @@ from app.auth.lockout import LockedUsername
 from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import utcnow
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 
 __all__ = ["LockedUsername", "locked_usernames", "unlock"]
@@ -37,7 +38,7 @@ def unlock(*, actor: str, username: str, now: datetime | None = None) -> bool:
         was_locked_until = lockout.unlock(db, name, now)
         audit_log.record(
             actor=actor,
-            action="login.unlock",
+            action=AuditAction.LOGIN_UNLOCK,
             target=name,
             details={
                 "was_locked": was_locked_until is not None,

@@ -18,6 +18,7 @@ from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, fan_out, guarded, relay
 from app.services.rooms.catalog import rooms_by_id
 from app.utils.config import get_settings
+from app.utils.enums import AuditAction, AuditOutcome
 from app.utils.errors import InputError
 from app.utils.matrix import MatrixError, RoomOutcome, SentMessage, Status, reason_of, status_of
 from app.utils.matrix import ids as matrix_ids
@@ -93,8 +94,8 @@ def send_to_rooms(
     message = compose(text)
     outcomes = client.send_many(rooms, message.text, html_body=message.html, notice=notice,
                                 on_outcome=relay(on_progress, SEND_PHASE, len(rooms)))
-    audit_log.record(actor=actor, action="messages.rooms", outcome=audit_outcome(outcomes),
-                     target=f"{len(rooms)} rooms",
+    audit_log.record(actor=actor, action=AuditAction.MESSAGES_ROOMS,
+                     outcome=audit_outcome(outcomes), target=f"{len(rooms)} rooms",
                      details={**audit_details(outcomes), "encrypted": len(encrypted_rooms(rooms)),
                           "characters": len(text)})
     return outcomes
@@ -135,8 +136,9 @@ def send_direct(
         else:
             outcome = DirectOutcome(user, Status.DONE, result.event_id, result.room_id)
         outcomes.append(outcome)
-        audit_log.record(actor=actor, action="messages.direct",
-                         outcome="ok" if outcome.ok else "failed", target=user, member=user,
+        audit_log.record(actor=actor, action=AuditAction.MESSAGES_DIRECT,
+                         outcome=AuditOutcome.OK if outcome.ok else AuditOutcome.FAILED,
+                         target=user, member=user,
                          details={"status": str(outcome.status), "reason": outcome.reason[:300],
                               "room_id": outcome.room_id, "characters": len(text)})
     return outcomes

@@ -14,6 +14,7 @@ from app.services import connections
 from app.services.accounts import AccountError
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, relay
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 from app.utils.matrix import RoomOutcome
 from app.utils.matrix import ids as matrix_ids
@@ -41,7 +42,11 @@ def link_matrix_id(*, actor: str, account_id: int, matrix_user_id: str) -> str:
             raise AccountError(f"No dashboard account with id {account_id}")
         account.matrix_user_id = user or None
         audit_log.record(
-            actor=actor, action="moderator.link_matrix", target=account.username, member=user, db=db
+            actor=actor,
+            action=AuditAction.MODERATOR_LINK_MATRIX,
+            target=account.username,
+            member=user,
+            db=db,
         )
     return user
 
@@ -68,7 +73,7 @@ def set_room_power(
     )
     audit_log.record(
         actor=actor,
-        action="moderator.power",
+        action=AuditAction.MODERATOR_POWER,
         outcome=audit_outcome(outcomes),
         target=user,
         member=user,

@@ -14,10 +14,11 @@ from app.services.journeys import JourneyView
 from app.utils.authentik import User
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
+from app.utils.enums import AuditAction, JourneyKind, Role
 from app.utils.errors import DashboardError, InputError, NotConfigured
 from app.utils.matrix import ids as matrix_ids
 
-KIND = "offboarding"
+KIND = JourneyKind.OFFBOARDING
 
 
 @dataclass(frozen=True)
@@ -136,18 +137,20 @@ def start(*, actor: str, request: OffboardingRequest) -> JourneyView:
 def _check_authority(actor: str, request: OffboardingRequest) -> None:
     """Deleting an account is for admins; protected accounts are never offboarded here."""
     target = request.authentik_username or request.matrix_user_id
-    if request.delete_account and role_of(actor) != "admin":
+    if request.delete_account and role_of(actor) != Role.ADMIN:
         raise protected.refuse(
-            actor=actor, action="offboarding.start", target=target,
+            actor=actor, action=AuditAction.OFFBOARDING_START, target=target,
             reason="Only admins may delete an Authentik account; deactivate it instead.",
         )
     if request.matrix_user_id and (why := protected.matrix_reason(request.matrix_user_id)):
-        raise protected.refuse(actor=actor, action="offboarding.start", target=target, reason=why)
+        raise protected.refuse(
+            actor=actor, action=AuditAction.OFFBOARDING_START, target=target, reason=why
+        )
     if request.authentik_username:
         user = connections.authentik().find_user(request.authentik_username)
         if user is not None and (why := protected.authentik_reason(user)):
             raise protected.refuse(
-                actor=actor, action="offboarding.start", target=target, reason=why
+                actor=actor, action=AuditAction.OFFBOARDING_START, target=target, reason=why
             )
 
 

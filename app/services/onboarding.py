@@ -17,14 +17,15 @@ from typing import Any
 from app.services import background, journeys
 from app.services import onboarding_steps as steps
 from app.services.journey_runner import run_parallel, run_step
-from app.services.journeys import DONE, JourneyView
+from app.services.journeys import JourneyView
 from app.services.users import Credential, display_name
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
+from app.utils.enums import JourneyKind, StepStatus
 from app.utils.errors import InputError, NotConfigured
 from app.utils.matrix import ids as matrix_ids
 
-KIND = "onboarding"
+KIND = JourneyKind.ONBOARDING
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ def _run(actor: str, journey_id: int) -> OnboardingResult:
     welcome: Future[Any] | None = None
     journey = journeys.get(journey_id)
     if journey.step(steps.WELCOME).retryable:
-        if journey.step(steps.MATRIX).status == DONE:  # the slow part: off the admin's wait
+        if journey.step(steps.MATRIX).status == StepStatus.DONE:
+            # The slow part, off the admin's wait.
             welcome = background.submit(run_step, journey_id, steps.welcome_step(), actor=actor)
         else:  # skipped or failed at once: nothing to wait for
             run_step(journey_id, steps.welcome_step(), actor=actor)

@@ -17,11 +17,12 @@ from app.services.journey_runner import (
     rooms_outcome,
     skipped,
 )
-from app.services.journeys import DONE, SKIPPED, JourneyView
+from app.services.journeys import JourneyView
 from app.services.messaging import compose
 from app.services.removal import PRESENT
 from app.services.users import CreatedUser, Credential, CredentialNotSet
 from app.utils.config import get_settings
+from app.utils.enums import StepStatus
 
 AUTHENTIK, MATRIX, ROOMS, GRADUATION, WELCOME = (
     "authentik_account",
@@ -141,9 +142,9 @@ def _matrix(journey: JourneyView) -> StepOutcome:
 def _needs_matrix(journey: JourneyView) -> StepOutcome | None:
     """The Matrix steps wait for the linked account: skipped without one, failed until then."""
     status = journeys.get(journey.id).step(MATRIX).status
-    if status == SKIPPED:
+    if status == StepStatus.SKIPPED:
         return skipped("no Matrix account linked")
-    if status != DONE:
+    if status != StepStatus.DONE:
         return failed("the Matrix account step has not succeeded yet")
     return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from app.utils.enums import AuditOutcome
 from app.utils.matrix import MatrixError, RoomOutcome, Status, reason_of, status_of
 
 
@@ -32,12 +33,12 @@ def describe_outcome(outcome: RoomOutcome, *, done: str) -> str:
     return f"{head}: {outcome.reason}" if outcome.reason else head
 
 
-def audit_outcome(outcomes: Sequence[RoomOutcome]) -> str:
+def audit_outcome(outcomes: Sequence[RoomOutcome]) -> AuditOutcome:
     """ok when every room is ok, failed when none is, partial otherwise."""
     ok = sum(1 for o in outcomes if o.ok)
     if ok == len(outcomes):
-        return "ok"
-    return "failed" if ok == 0 else "partial"
+        return AuditOutcome.OK
+    return AuditOutcome.FAILED if ok == 0 else AuditOutcome.PARTIAL
 
 
 def audit_details(outcomes: Sequence[RoomOutcome], limit: int = 200) -> dict[str, object]:

@@ -9,6 +9,7 @@ from app.db import audit_log
 from app.services import connections
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, guarded, relay
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 from app.utils.matrix import RoomOutcome
 from app.utils.matrix import ids as matrix_ids
@@ -39,6 +40,6 @@ def invite_to_rooms(
                                      "the spelling, or create the account first")
     outcomes = client.invite_many(user_id=user, rooms=rooms,
                                   on_outcome=relay(on_progress, PHASE, len(rooms)))
-    audit_log.record(actor=actor, action="rooms.invite", outcome=audit_outcome(outcomes),
+    audit_log.record(actor=actor, action=AuditAction.ROOMS_INVITE, outcome=audit_outcome(outcomes),
                      target=user, member=user, details=audit_details(outcomes))
     return outcomes

@@ -19,6 +19,7 @@ from app.services.users import Credential
 from app.ui.feedback import field_error, show_error
 from app.ui.guard import action, checked
 from app.ui.text import md
+from app.utils.enums import Role
 from app.utils.errors import DashboardError, InputError, NotConfigured
 from app.utils.state import SessionKey as K
 
@@ -118,7 +119,7 @@ def errors_by_widget(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return mapped
 
 
-@action("admin")
+@action(Role.ADMIN)
 def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None:
     """Offer a free username for the names typed, unless the admin has edited it."""
     state = st.session_state

@@ -2,7 +2,7 @@
 
 Streamlit runs widget callbacks (`on_click`, `on_change`, a form's `on_submit`) and a download
 button's data callable BEFORE the page script, so the session check in `app.main` and a page's
-`require_role` do not guard them: an admin's open tab, revoked a minute ago, would still act.
+`require_page` do not guard them: an admin's open tab, revoked a minute ago, would still act.
 Every callback a page hands to Streamlit is therefore marked with what it needs:
 
 - `@action(*roles)`: re-validates this browser's session against the database and the account's
@@ -25,9 +25,11 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 
+from app import navigation
 from app.auth.identity import Identity
 from app.auth.sessions import validate_session
 from app.db import audit_log
+from app.utils.enums import AuditAction, AuditOutcome, Role
 from app.utils.errors import PermissionDenied
 from app.utils.state import SessionKey
 
@@ -52,8 +54,17 @@ def current() -> Identity | None:
     return identity if isinstance(identity, Identity) else None
 
 
-def require_role(*roles: str) -> Identity:
-    """Return the identity, or stop the page if its role is not among `roles`."""
+def require_page(page_file: str) -> Identity:
+    """Return the identity, or stop the page unless its role is one its PageSpec allows.
+
+    A page calls `require_page(__file__)` first: its roles are declared once, in
+    app.navigation. The check stands on its own (defence in depth): a page run outside the
+    navigation, or by a role the navigation would not have shown it to, still refuses.
+    """
+    return _require(navigation.spec_for(page_file).roles)
+
+
+def _require(roles: tuple[Role, ...]) -> Identity:
     identity = current()
     if identity is None or identity.role not in roles:
         st.error("You do not have access to this page.")
@@ -61,25 +72,25 @@ def require_role(*roles: str) -> Identity:
     return identity  # type: ignore[return-value]
 
 
-def _authorised(token: object, roles: tuple[str, ...]) -> tuple[Identity | None, bool]:
+def _authorised(token: object, roles: tuple[Role, ...]) -> tuple[Identity | None, bool]:
     """The live identity behind `token` (re-read from the database) and whether it may act."""
     identity = validate_session(token) if isinstance(token, str) and token else None
     return identity, identity is not None and identity.role in roles
 
 
-def _audit_refusal(identity: Identity | None, what: str, roles: tuple[str, ...]) -> None:
+def _audit_refusal(identity: Identity | None, what: str, roles: tuple[Role, ...]) -> None:
     reason = "session ended" if identity is None else f"role {identity.role} not allowed"
     audit_log.record(
         actor=identity.username if identity else "-",
-        action="authority.refused",
-        outcome="denied",
+        action=AuditAction.AUTHORITY_REFUSED,
+        outcome=AuditOutcome.DENIED,
         target=what,
         details={"reason": reason, "needs": list(roles)},
     )
     logger.warning("refused %s: %s", what, reason)
 
 
-def action(*roles: str) -> Callable[[Callable[Concatenate[Identity, P], None]], Callable[P, None]]:
+def action(*roles: Role) -> Callable[[Callable[Concatenate[Identity, P], None]], Callable[P, None]]:
     """Mark a widget callback as privileged: it runs only if the browser's session is live and
     its account has one of `roles` when the callback runs, and receives that identity."""
     if not roles:
@@ -124,7 +135,7 @@ def checked(callback: F) -> F:
     return callback
 
 
-def guarded_download(make: Callable[[], T], *roles: str) -> Callable[[], T]:
+def guarded_download(make: Callable[[], T], *roles: Role) -> Callable[[], T]:
     """A download button's data callable that re-checks the session when it is clicked.
 
     Streamlit runs it later, in another thread without session state, so the token is

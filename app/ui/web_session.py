@@ -18,6 +18,7 @@ from app.auth.login import log_out
 from app.auth.sessions import validate_session
 from app.ui import cookies
 from app.utils.config import get_settings
+from app.utils.enums import AuthSource
 from app.utils.state import SessionKey
 
 
@@ -66,7 +67,8 @@ def end() -> None:
         state.pop(key, None)
     state[SessionKey.SKIP_PAGE_COOKIE] = True
     _change_cookie(cookies.change_to_clear())
-    if isinstance(identity, Identity) and identity.auth_source == "oidc" and sso_available():
+    sso = isinstance(identity, Identity) and identity.auth_source == AuthSource.OIDC
+    if sso and sso_available():
         st.logout()
 
 

@@ -1,10 +1,12 @@
 """Alembic migrations bring an empty database to head on SQLite and PostgreSQL."""
 
+import re
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import CheckConstraint, inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from app.db import audit_log, migrate
@@ -45,6 +47,26 @@ def assert_models_match_migrations(url: str) -> None:
     with get_engine(url).connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+    assert_check_constraints_match_models(url)
+
+
+def assert_check_constraints_match_models(url: str) -> None:
+    """Alembic does not compare CHECK constraints: the values each one allows in the database
+    (as the database reports them) are the ones the model writes from its enum, in order."""
+    inspector = inspect(get_engine(url))
+    declared = {
+        (table.name, check.name): re.findall(r"'([^']*)'", str(check.sqltext))
+        for table in Base.metadata.sorted_tables
+        for check in table.constraints
+        if isinstance(check, CheckConstraint)
+    }
+    found = {
+        (table, check["name"]): re.findall(r"'([^']*)'", check["sqltext"])
+        for table, _ in declared
+        for check in inspector.get_check_constraints(table)
+    }
+    assert len(declared) >= 6
+    assert found == declared
 
 
 def assert_audit_is_append_only(url: str) -> None:

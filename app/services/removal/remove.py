@@ -14,6 +14,7 @@ from app.services.messaging import Composed, compose
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, fan_out, guarded, relay
 from app.services.removal.preview import PRESENT, Action, power_verdict, target_user
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 from app.utils.matrix import (
     MatrixClient,
@@ -36,6 +37,10 @@ MAX_REASON = 500
 MESSAGE_SENT = "sent"
 MESSAGE_SENT_BEFORE = "sent in an earlier attempt"
 PHASES = {"kick": "Kicking", "ban": "Banning"}
+AUDIT_ACTIONS: dict[Action, AuditAction] = {
+    "kick": AuditAction.ROOMS_KICK,
+    "ban": AuditAction.ROOMS_BAN,
+}
 
 
 @dataclass(frozen=True)
@@ -105,10 +110,10 @@ def remove_from_rooms(
         results[o.room_id] = RemovalOutcome(o.room_id, o.status, o.reason, notes.get(o.room_id, ""))
     outcomes = [results[room] for room in rooms]
     sent = sum(1 for o in outcomes if o.message == MESSAGE_SENT)
-    audit_log.record(actor=actor, action=f"rooms.{action}", outcome=audit_outcome(outcomes),
+    audit_log.record(actor=actor, action=AUDIT_ACTIONS[action], outcome=audit_outcome(outcomes),
                      target=user, member=user,
                      details={**audit_details(outcomes), "reason": why,
-                          "message": message_key or "", "messages_sent": sent})
+                              "message": message_key or "", "messages_sent": sent})
     return outcomes
 
 

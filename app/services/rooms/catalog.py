@@ -17,6 +17,7 @@ from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import Room, RoomCategory, RoomCategoryLink, RoomKeyword, RoomMember
 from app.utils.config import get_settings
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError, NotConfigured
 from app.utils.matrix import CREATOR_LEVEL
 from app.utils.matrix import ids as matrix_ids
@@ -240,7 +241,7 @@ def create_category(*, actor: str, name: str) -> CategoryView:
         row = RoomCategory(name=clean, created_by=actor[:150])
         db.add(row)
         db.flush()
-        audit_log.record(actor=actor, action="rooms.category.create", target=clean, db=db)
+        audit_log.record(actor=actor, action=AuditAction.ROOMS_CATEGORY_CREATE, target=clean, db=db)
         return CategoryView(row.id, row.name, 0)
 
 
@@ -252,7 +253,9 @@ def delete_category(*, actor: str, name: str) -> None:
             raise InputError("Category", f"there is no category '{name.strip()}'")
         db.execute(delete(RoomCategoryLink).where(RoomCategoryLink.category_id == row.id))
         db.delete(row)
-        audit_log.record(actor=actor, action="rooms.category.delete", target=row.name, db=db)
+        audit_log.record(
+            actor=actor, action=AuditAction.ROOMS_CATEGORY_DELETE, target=row.name, db=db
+        )
 
 
 def set_room_tags(
@@ -277,7 +280,7 @@ def set_room_tags(
         db.execute(delete(RoomKeyword).where(RoomKeyword.room_id == room))
         db.add_all(RoomCategoryLink(room_id=room, category_id=i) for i in dict.fromkeys(ids))
         db.add_all(RoomKeyword(room_id=room, keyword=w) for w in words)
-        audit_log.record(actor=actor, action="rooms.tags", target=room,
+        audit_log.record(actor=actor, action=AuditAction.ROOMS_TAGS, target=room,
                          details={"categories": names, "keywords": words}, db=db)
     return rooms_by_id([room])[room]
 

@@ -19,10 +19,12 @@ from app.services import connections
 from app.services.outcomes import outcome_of
 from app.services.progress import Progress, ProgressCallback, fan_out, guarded, relay
 from app.services.rooms import sync_lock
+from app.utils.enums import AuditAction, AuditOutcome, SyncStatus
 from app.utils.matrix import MatrixClient, MatrixError, Member, RoomInfo, RoomOutcome
 
 logger = logging.getLogger(__name__)
 
+REFUSED = "refused"  # SyncResult.status when another sync is running
 READ_ROOMS = "Reading rooms"
 READ_MEMBERS = "Reading members"
 _CHUNK = 500  # IN (...) lists stay well below SQLite's parameter limit
@@ -54,7 +56,7 @@ class SyncResult:
 
     @property
     def refused(self) -> bool:
-        return self.status == "refused"
+        return self.status == REFUSED
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def _refused() -> SyncResult:
     else:
         since = ""
     logger.info("room sync refused: another sync is running%s", since)
-    return SyncResult("refused", f"A room sync is already running{since}. Try again once it "
+    return SyncResult(REFUSED, f"A room sync is already running{since}. Try again once it "
                                  "has finished.")
 
 
@@ -116,17 +118,20 @@ def _run(
         snapshot = _read(client, lock, on_progress)
         left = _store(snapshot)
     except Exception as err:
-        _finish(run_id, "failed", detail={"error": str(err)[:1000]})
-        audit_log.record(actor=actor, action="rooms.sync", outcome="failed", target="rooms",
+        _finish(run_id, SyncStatus.FAILED, detail={"error": str(err)[:1000]})
+        audit_log.record(actor=actor, action=AuditAction.ROOMS_SYNC,
+                         outcome=AuditOutcome.FAILED, target="rooms",
                          details={"error": str(err)[:1000]})
         raise
     total, synced, errors = len(snapshot.room_ids), len(snapshot.infos), len(snapshot.errors)
-    status = "ok" if not errors else ("failed" if total and not synced else "partial")
+    status = (SyncStatus.OK if not errors
+              else SyncStatus.FAILED if total and not synced else SyncStatus.PARTIAL)
     detail = {"errors": {o.room_id: o.reason for o in
                          list(snapshot.errors.values())[:_MAX_STORED_ERRORS]}}
     view = _finish(run_id, status, total=total, synced=synced, left=left, errors=errors,
                    detail=detail)
-    audit_log.record(actor=actor, action="rooms.sync", outcome=status, target="rooms",
+    audit_log.record(actor=actor, action=AuditAction.ROOMS_SYNC, outcome=AuditOutcome(status),
+                     target="rooms",
                      details={"rooms": total, "synced": synced, "left": left, "errors": errors})
     message = f"Synced {synced} of {total} rooms"
     if errors:
@@ -220,16 +225,16 @@ def _start_run(actor: str) -> int:
     """A new run row; runs still marked running belong to syncs that died (we hold the lock)."""
     now = utcnow()
     with session_scope() as db:
-        db.execute(update(RoomSyncRun).where(RoomSyncRun.status == "running")
-                   .values(status="interrupted", finished_at=now))
-        run = RoomSyncRun(actor=actor[:150], started_at=now, status="running", detail={})
+        db.execute(update(RoomSyncRun).where(RoomSyncRun.status == SyncStatus.RUNNING)
+                   .values(status=SyncStatus.INTERRUPTED, finished_at=now))
+        run = RoomSyncRun(actor=actor[:150], started_at=now, status=SyncStatus.RUNNING, detail={})
         db.add(run)
         db.flush()
         return run.id
 
 
 def _finish(
-    run_id: int, status: str, *, total: int = 0, synced: int = 0, left: int = 0,
+    run_id: int, status: SyncStatus, *, total: int = 0, synced: int = 0, left: int = 0,
     errors: int = 0, detail: dict[str, object],
 ) -> SyncRunView:
     with session_scope() as db:
@@ -247,7 +252,7 @@ def _view(run: RoomSyncRun) -> SyncRunView:
 def freshness() -> Freshness:
     with session_scope() as db:
         success = db.scalars(
-            select(RoomSyncRun).where(RoomSyncRun.status.in_(("ok", "partial")))
+            select(RoomSyncRun).where(RoomSyncRun.status.in_((SyncStatus.OK, SyncStatus.PARTIAL)))
             .order_by(RoomSyncRun.finished_at.desc(), RoomSyncRun.id.desc()).limit(1)
         ).first()
         last = db.scalars(

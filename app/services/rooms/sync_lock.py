@@ -31,6 +31,7 @@ from sqlalchemy.pool import NullPool
 from app.db.engine import get_engine, session_scope
 from app.db.models import RoomSyncLock, RoomSyncRun, utcnow
 from app.utils.config import get_settings
+from app.utils.enums import SyncStatus
 from app.utils.errors import DashboardError
 
 logger = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ def holder() -> Holder | None:
             return None
         run = db.execute(
             select(RoomSyncRun.actor, RoomSyncRun.started_at)
-            .where(RoomSyncRun.status == "running")
+            .where(RoomSyncRun.status == SyncStatus.RUNNING)
             .order_by(RoomSyncRun.started_at.desc())
             .limit(1)
         ).first()

@@ -26,6 +26,7 @@ from app.utils.authentik import (
     AuthentikUnreachable,
 )
 from app.utils.authentik import validation as check
+from app.utils.enums import AuditAction, AuditOutcome
 from app.utils.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -51,13 +52,13 @@ LABELS: dict[BulkAction, str] = {
     BulkAction.RESET: "Reset (recovery link)",
     BulkAction.DELETE: "Delete",
 }
-_AUDIT_ACTION: dict[BulkAction, str] = {
-    BulkAction.ACTIVATE: "authentik.user.activate",
-    BulkAction.DEACTIVATE: "authentik.user.deactivate",
-    BulkAction.ADD_GROUP: "authentik.user.group_add",
-    BulkAction.REMOVE_GROUP: "authentik.user.group_remove",
-    BulkAction.RESET: "authentik.user.recovery_link",
-    BulkAction.DELETE: "authentik.user.delete",
+_AUDIT_ACTION: dict[BulkAction, AuditAction] = {
+    BulkAction.ACTIVATE: AuditAction.USER_ACTIVATE,
+    BulkAction.DEACTIVATE: AuditAction.USER_DEACTIVATE,
+    BulkAction.ADD_GROUP: AuditAction.USER_GROUP_ADD,
+    BulkAction.REMOVE_GROUP: AuditAction.USER_GROUP_REMOVE,
+    BulkAction.RESET: AuditAction.USER_RECOVERY_LINK,
+    BulkAction.DELETE: AuditAction.USER_DELETE,
 }
 NEEDS_GROUP = frozenset({BulkAction.ADD_GROUP, BulkAction.REMOVE_GROUP})
 # Doing these to the API token's own account would cut the dashboard off from Authentik.
@@ -208,7 +209,7 @@ def _audit(actor: str, action: BulkAction, attempt: _Attempt, group: GroupChoice
     audit_log.record(
         actor=actor,
         action=_AUDIT_ACTION[action],
-        outcome="failed" if attempt.error is not None else "ok",
+        outcome=AuditOutcome.FAILED if attempt.error is not None else AuditOutcome.OK,
         target=attempt.user.username,
         member=attempt.user.username,
         details=details,

@@ -23,6 +23,7 @@ from app.services import connections
 from app.utils.authentik import AuthentikError
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
+from app.utils.enums import AuditAction, AuditOutcome
 from app.utils.errors import DashboardError, InputError
 
 logger = logging.getLogger(__name__)
@@ -198,8 +199,8 @@ def create_user(
     except AuthentikError as err:
         audit_log.record(
             actor=actor,
-            action="authentik.user.create",
-            outcome="failed",
+            action=AuditAction.USER_CREATE,
+            outcome=AuditOutcome.FAILED,
             target=login,
             member=login,
             details={**details, "reason": str(err)},
@@ -207,7 +208,7 @@ def create_user(
         raise
     audit_log.record(
         actor=actor,
-        action="authentik.user.create",
+        action=AuditAction.USER_CREATE,
         target=user.username,
         member=user.username,
         details={**details, "pk": user.pk},
@@ -242,7 +243,7 @@ def set_credential(*, actor: str, user: CreatedUser) -> CreatedUser:
         audit_log.record(
             actor=actor,
             action=action,
-            outcome="failed",
+            outcome=AuditOutcome.FAILED,
             target=user.username,
             member=user.username,
             details={"pk": user.pk, "reason": str(err)},

@@ -20,6 +20,7 @@ from app.services import connections
 from app.services.audit import safe_cell
 from app.utils.authentik import MAX_PAGE_SIZE, AuthentikNotFound, Page, User, UserFilters
 from app.utils.authentik import validation as check
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ def export_csv(
             progress(min(len(seen), total), total)
     audit_log.record(
         actor=actor,
-        action="authentik.user.export",
+        action=AuditAction.USER_EXPORT,
         target=f"{len(seen)} users",
         details={"search": query.search, "active": query.active, "group": query.group_pk},
     )
