@@ -61,23 +61,28 @@ def _locked_budget(db: Session, now: datetime) -> AuditBudget:
     return budget
 
 
+def _record_capped(db: Session, budget: AuditBudget, *, count_key: str) -> None:
+    """The `audit.capped` row: how many events of the budget's minute were not written."""
+    audit_log.record(
+        actor=audit_log.SYSTEM_ACTOR,
+        action=AuditAction.AUDIT_CAPPED,
+        outcome=AuditOutcome.DENIED,
+        details={
+            "minute": budget.minute_start.isoformat(),
+            count_key: budget.suppressed,
+            "cap_per_minute": ROWS_PER_MINUTE,
+        },
+        db=db,
+    )
+
+
 def _close_minute(db: Session, budget: AuditBudget, now: datetime) -> None:
     """Write the total of a finished minute and start the current one."""
     minute = _minute(now)
     if budget.minute_start >= minute:
         return
     if budget.suppressed:
-        audit_log.record(
-            actor=audit_log.SYSTEM_ACTOR,
-            action=AuditAction.AUDIT_CAPPED,
-            outcome=AuditOutcome.DENIED,
-            details={
-                "minute": budget.minute_start.isoformat(),
-                "not_written_total": budget.suppressed,
-                "cap_per_minute": ROWS_PER_MINUTE,
-            },
-            db=db,
-        )
+        _record_capped(db, budget, count_key="not_written_total")
     budget.minute_start, budget.written, budget.suppressed = minute, 0, 0
 
 
@@ -103,17 +108,7 @@ def record(
         return True
     budget.suppressed += 1
     if is_power_of_ten(budget.suppressed):
-        audit_log.record(
-            actor=audit_log.SYSTEM_ACTOR,
-            action=AuditAction.AUDIT_CAPPED,
-            outcome=AuditOutcome.DENIED,
-            details={
-                "minute": budget.minute_start.isoformat(),
-                "not_written_so_far": budget.suppressed,
-                "cap_per_minute": ROWS_PER_MINUTE,
-            },
-            db=db,
-        )
+        _record_capped(db, budget, count_key="not_written_so_far")
     return False
 
 

@@ -25,7 +25,7 @@ from app.services import connections
 from app.utils.authentik import AuthentikError, Invitation, invite_link, invite_ref
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
-from app.utils.enums import AuditAction, AuditOutcome
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError, NotConfigured
 
 logger = logging.getLogger(__name__)
@@ -132,29 +132,19 @@ def create(
         fixed["intended_groups"] = groups
     client = connections.authentik()  # NotConfigured before anything is sent
     settings = get_settings()
-    details: dict[str, Any] = {"expires": expires.isoformat(), "intended_groups": groups}
-    try:
-        flow = client.enrollment_flow(settings.authentik_enrollment_flow)
-        created = client.create_invitation(
-            name=name, flow_pk=flow.pk, expires=expires, single_use=True, fixed_data=fixed
-        )
-    except AuthentikError as err:
-        audit_log.record(
-            actor=actor,
-            action=AuditAction.INVITE_LINK_CREATE,
-            outcome=AuditOutcome.FAILED,
-            target=name,
-            member=address or "",
-            details={**details, "reason": str(err)},
-        )
-        raise
-    audit_log.record(
+    with audit_log.audited(
         actor=actor,
         action=AuditAction.INVITE_LINK_CREATE,
         target=name,
         member=address or "",
-        details={**details, "invite_ref": invite_ref(created.pk), "flow": flow.slug},
-    )
+        details={"expires": expires.isoformat(), "intended_groups": groups},
+        errors=AuthentikError,
+    ) as entry:
+        flow = client.enrollment_flow(settings.authentik_enrollment_flow)
+        created = client.create_invitation(
+            name=name, flow_pk=flow.pk, expires=expires, single_use=True, fixed_data=fixed
+        )
+        entry.details.update(invite_ref=invite_ref(created.pk), flow=flow.slug)
     return _invite(created, flow.slug)
 
 
@@ -168,21 +158,13 @@ def revoke(*, actor: str, pk: str, name: str = "") -> None:
     pk = check.authentik_id(pk, "invitation")
     ref = invite_ref(pk)
     target = name or ref
-    try:
-        connections.authentik().delete_invitation(pk)
-    except AuthentikError as err:
-        audit_log.record(
-            actor=actor,
-            action=AuditAction.INVITE_LINK_REVOKE,
-            outcome=AuditOutcome.FAILED,
-            target=target,
-            # Not revoked, so still live: no pk, even if Authentik's own detail quotes it.
-            details={"invite_ref": ref, "reason": str(err).replace(pk, ref)},
-        )
-        raise
-    audit_log.record(
+    with audit_log.audited(
         actor=actor,
         action=AuditAction.INVITE_LINK_REVOKE,
         target=target,
         details={"invite_ref": ref},
-    )
+        errors=AuthentikError,
+        # Not revoked, so still live: no pk, even if Authentik's own detail quotes it.
+        reason=lambda err: str(err).replace(pk, ref),
+    ):
+        connections.authentik().delete_invitation(pk)

@@ -114,25 +114,23 @@ def _run(
     on_progress: ProgressCallback | None,
 ) -> SyncResult:
     run_id = _start_run(actor)
-    try:
-        snapshot = _read(client, lock, on_progress)
-        left = _store(snapshot)
-    except Exception as err:
-        _finish(run_id, SyncStatus.FAILED, detail={"error": str(err)[:1000]})
-        audit_log.record(actor=actor, action=AuditAction.ROOMS_SYNC,
-                         outcome=AuditOutcome.FAILED, target="rooms",
-                         details={"error": str(err)[:1000]})
-        raise
-    total, synced, errors = len(snapshot.room_ids), len(snapshot.infos), len(snapshot.errors)
-    status = (SyncStatus.OK if not errors
-              else SyncStatus.FAILED if total and not synced else SyncStatus.PARTIAL)
-    detail = {"errors": {o.room_id: o.reason for o in
-                         list(snapshot.errors.values())[:_MAX_STORED_ERRORS]}}
-    view = _finish(run_id, status, total=total, synced=synced, left=left, errors=errors,
-                   detail=detail)
-    audit_log.record(actor=actor, action=AuditAction.ROOMS_SYNC, outcome=AuditOutcome(status),
-                     target="rooms",
-                     details={"rooms": total, "synced": synced, "left": left, "errors": errors})
+    with audit_log.audited(actor=actor, action=AuditAction.ROOMS_SYNC, target="rooms",
+                           reason=_error_text, reason_key="error") as entry:
+        try:
+            snapshot = _read(client, lock, on_progress)
+            left = _store(snapshot)
+        except Exception as err:
+            _finish(run_id, SyncStatus.FAILED, detail={"error": _error_text(err)})
+            raise
+        total, synced, errors = len(snapshot.room_ids), len(snapshot.infos), len(snapshot.errors)
+        status = (SyncStatus.OK if not errors
+                  else SyncStatus.FAILED if total and not synced else SyncStatus.PARTIAL)
+        detail = {"errors": {o.room_id: o.reason for o in
+                             list(snapshot.errors.values())[:_MAX_STORED_ERRORS]}}
+        view = _finish(run_id, status, total=total, synced=synced, left=left, errors=errors,
+                       detail=detail)
+        entry.outcome = AuditOutcome(status)
+        entry.details = {"rooms": total, "synced": synced, "left": left, "errors": errors}
     message = f"Synced {synced} of {total} rooms"
     if errors:
         first = next(iter(snapshot.errors.values()))
@@ -140,6 +138,10 @@ def _run(
     if left:
         message += f"; {left} room(s) the bot is no longer in are hidden"
     return SyncResult(status, message + ".", view, tuple(snapshot.errors.values()))
+
+
+def _error_text(err: Exception) -> str:
+    return str(err)[:1000]
 
 
 def _read(

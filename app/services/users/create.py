@@ -23,7 +23,7 @@ from app.services import connections
 from app.utils.authentik import AuthentikError
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
-from app.utils.enums import AuditAction, AuditOutcome
+from app.utils.enums import AuditAction
 from app.utils.errors import DashboardError, InputError
 
 logger = logging.getLogger(__name__)
@@ -186,8 +186,14 @@ def create_user(
     )
     path = check.user_path(get_settings().authentik_user_path, "AUTHENTIK_USER_PATH")
     client = connections.authentik()
-    details: dict[str, Any] = {"groups": list(group_pks), "credential": method.value}
-    try:
+    with audit_log.audited(
+        actor=actor,
+        action=AuditAction.USER_CREATE,
+        target=login,
+        member=login,
+        details={"groups": list(group_pks), "credential": method.value},
+        errors=AuthentikError,
+    ) as entry:
         user = client.create_user(
             username=login,
             name=name,
@@ -196,23 +202,8 @@ def create_user(
             groups=group_pks,
             attributes=attributes,
         )
-    except AuthentikError as err:
-        audit_log.record(
-            actor=actor,
-            action=AuditAction.USER_CREATE,
-            outcome=AuditOutcome.FAILED,
-            target=login,
-            member=login,
-            details={**details, "reason": str(err)},
-        )
-        raise
-    audit_log.record(
-        actor=actor,
-        action=AuditAction.USER_CREATE,
-        target=user.username,
-        member=user.username,
-        details={**details, "pk": user.pk},
-    )
+        entry.target = entry.member = user.username
+        entry.details["pk"] = user.pk
     created = CreatedUser(
         pk=user.pk,
         username=user.username,
@@ -231,29 +222,22 @@ def set_credential(*, actor: str, user: CreatedUser) -> CreatedUser:
     """
     client = connections.authentik()
     password = user.credential is Credential.PASSWORD
-    action = "authentik.user.set_password" if password else "authentik.user.recovery_link"
+    action = AuditAction.USER_SET_PASSWORD if password else AuditAction.USER_RECOVERY_LINK
     try:
-        if password:
-            secret = generate_password()
-            client.set_password(user.pk, secret)
-            done = replace(user, password=secret)
-        else:
-            done = replace(user, recovery_link=client.recovery_link(user.pk))
-    except AuthentikError as err:
-        audit_log.record(
+        with audit_log.audited(
             actor=actor,
             action=action,
-            outcome=AuditOutcome.FAILED,
             target=user.username,
             member=user.username,
-            details={"pk": user.pk, "reason": str(err)},
-        )
+            details={"pk": user.pk},
+            errors=AuthentikError,
+        ):
+            if password:
+                secret = generate_password()
+                client.set_password(user.pk, secret)
+                done = replace(user, password=secret)
+            else:
+                done = replace(user, recovery_link=client.recovery_link(user.pk))
+    except AuthentikError as err:
         raise CredentialNotSet(user, err) from err
-    audit_log.record(
-        actor=actor,
-        action=action,
-        target=user.username,
-        member=user.username,
-        details={"pk": user.pk},
-    )
     return done
