@@ -13,7 +13,7 @@ from app.auth.login import start_session
 from app.auth.passwords import check_new_password, hash_password
 from app.auth.tokens import new_token, plausible, token_hash
 from app.db import audit_budget, audit_log
-from app.db.engine import session_scope
+from app.db.engine import rows_changed, session_scope
 from app.db.models import Account, SetupToken, utcnow
 from app.utils.enums import AuditAction, AuditOutcome, AuthSource, Role
 from app.utils.errors import InputError
@@ -75,18 +75,16 @@ def complete_setup(
     with session_scope() as db:
         if active_admin_count(db) > 0:
             raise InputError(TOKEN_FIELD, "setup is already done: log in instead")
-        claimed = (
-            db.execute(
-                update(SetupToken)
-                .where(
-                    SetupToken.token_hash == (token_hash(token) if plausible(token) else ""),
-                    SetupToken.used_at.is_(None),
-                    SetupToken.expires_at > now,
-                )
-                .values(used_at=now)
-            ).rowcount
-            == 1
+        result = db.execute(
+            update(SetupToken)
+            .where(
+                SetupToken.token_hash == (token_hash(token) if plausible(token) else ""),
+                SetupToken.used_at.is_(None),
+                SetupToken.expires_at > now,
+            )
+            .values(used_at=now)
         )
+        claimed = rows_changed(result) == 1
         if not claimed:  # anyone may try while no admin exists: bounded like failed logins
             audit_budget.record(
                 db,

@@ -39,7 +39,8 @@ def _filters() -> audit.AuditFilter:
     if applied or SessionKey.AUDIT_FILTER not in st.session_state:
         st.session_state[SessionKey.AUDIT_FILTER] = flt
         st.session_state[SessionKey.AUDIT_PAGE] = 1
-    return st.session_state[SessionKey.AUDIT_FILTER]
+    applied_filter: audit.AuditFilter = st.session_state[SessionKey.AUDIT_FILTER]
+    return applied_filter
 
 
 def render() -> None:

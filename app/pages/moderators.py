@@ -91,7 +91,7 @@ def _power_section(matrix_user_id: str) -> None:
     if not labels:
         st.caption("No rooms yet: sync them on the Rooms page.")
         return
-    st.multiselect("Rooms", list(labels), key=K.MODERATORS_ROOMS, format_func=labels.get)
+    st.multiselect("Rooms", list(labels), key=K.MODERATORS_ROOMS, format_func=labels.__getitem__)
     st.multiselect(
         "All rooms of these categories",
         [c.name for c in rooms.categories()],

@@ -167,7 +167,7 @@ def _account_section(groups: list[users.GroupChoice]) -> None:
         "Account",
         list(options),
         key=K.ONBOARD_EXISTING,
-        format_func=options.get,
+        format_func=options.__getitem__,
         index=None,
         placeholder="Type above, then pick" if not options else "Pick one",
     )
@@ -233,7 +233,7 @@ def _rooms_section() -> None:
         "Recommended rooms",
         list(labels),
         key=K.ONBOARD_RECOMMENDED,
-        format_func=labels.get,
+        format_func=labels.__getitem__,
         placeholder="Enter interests above",
     )
     st.multiselect(
@@ -241,7 +241,7 @@ def _rooms_section() -> None:
         [c.name for c in rooms.categories()],
         key=K.ONBOARD_CATEGORIES,
     )
-    st.multiselect("More rooms", list(labels), key=K.ONBOARD_HAND, format_func=labels.get)
+    st.multiselect("More rooms", list(labels), key=K.ONBOARD_HAND, format_func=labels.__getitem__)
     st.caption(f"{len(_chosen_rooms())} room(s) chosen.")
     _section_problem("Rooms")
 

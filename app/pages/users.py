@@ -106,7 +106,7 @@ def _shown(query: UserQuery) -> UserPage:
     """The page on screen: kept while rows are selected, else fetched fresh from Authentik."""
     state = st.session_state
     view = (query, int(state.get(K.USERS_PAGE, 1)), int(state.get(K.USERS_PAGE_SIZE, 50)))
-    kept = state.get(K.USERS_SHOWN)
+    kept: tuple[tuple[UserQuery, int, int], UserPage] | None = state.get(K.USERS_SHOWN)
     if kept is not None and kept[0] == view and _selected_rows():
         return kept[1]
     result = users.page(query=query, page=view[1], page_size=view[2])

@@ -91,14 +91,15 @@ def _redeem(request: Request, purpose: cookie_tickets.Purpose) -> cookie_tickets
 def set_session_cookie(request: Request) -> Response:
     """Trade a "set" ticket for the HttpOnly session cookie; anything else sets nothing."""
     redeemed = _redeem(request, "set")
-    identity = validate_session(redeemed.token) if redeemed else None
-    if redeemed is None or identity is None:  # e.g. logged out before the browser came
+    token = redeemed.token if redeemed else None
+    identity = validate_session(token) if token else None
+    if redeemed is None or token is None or identity is None:  # e.g. logged out meanwhile
         return Response(status_code=403, headers=NO_STORE)
     settings = get_settings()
     response = Response(status_code=204, headers=NO_STORE)
     response.set_cookie(
         settings.session_cookie_name,
-        redeemed.token,  # type: ignore[arg-type]
+        token,
         max_age=int(timedelta(days=settings.session_max_days).total_seconds()),
         path="/",
         secure=_secure(request, redeemed),

@@ -115,7 +115,7 @@ def set_active(*, actor: str, account_id: int, active: bool) -> AccountView:
             if account.role == Role.ADMIN and account.is_active and active_admin_count(db) <= 1:
                 raise AccountError("This is the last active admin; make another admin first.")
         account.is_active = active
-        action = "account.activate" if active else "account.deactivate"
+        action = AuditAction.ACCOUNT_ACTIVATE if active else AuditAction.ACCOUNT_DEACTIVATE
         audit_log.record(actor=actor, action=action, target=account.username, db=db)
         view = _view(account)
     if not active:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 
@@ -20,6 +20,8 @@ from app.utils.authentik import invite_ref
 from app.utils.enums import AuditAction
 
 logger = logging.getLogger(__name__)
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
 
 CSV_COLUMNS = ("time", "actor", "action", "target", "member", "outcome", "details")
 _INVITE_ACTIONS = (AuditAction.INVITE_LINK_CREATE, AuditAction.INVITE_LINK_REVOKE)
@@ -59,7 +61,7 @@ class AuditPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _filtered(query: Select, flt: AuditFilter) -> Select:
+def _filtered(query: SelectT, flt: AuditFilter) -> SelectT:
     if flt.actor:
         query = query.where(AuditEvent.actor == flt.actor)
     if flt.action:
@@ -80,7 +82,9 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min).replace(tzinfo=utcnow().tzinfo)
 
 
-def _without_invite_pk(action: str, target: str, details: dict[str, Any]) -> tuple[str, dict]:
+def _without_invite_pk(
+    action: str, target: str, details: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
     """Rows written before invitations were audited by reference hold the pk, which is the
     invite link's secret: show its `invite_ref` instead (the rows themselves stay as written)."""
     pk = details.get("pk")

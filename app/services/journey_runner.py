@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StepOutcome:
-    status: str  # done | failed | skipped
+    status: StepStatus  # done | failed | skipped
     reason: str = ""
     result: dict[str, Any] = field(default_factory=dict)
     partial: bool = False  # failed, but some of its items were done (audited as "partial")

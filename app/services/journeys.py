@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from app.db.engine import session_scope
+from app.db.engine import rows_changed, session_scope
 from app.db.models import Journey, JourneyStep, utcnow
 from app.utils.enums import JourneyKind, StepStatus
 
@@ -26,7 +26,7 @@ STALE_AFTER = timedelta(minutes=10)
 @dataclass(frozen=True)
 class StepView:
     name: str
-    status: str
+    status: StepStatus
     reason: str
     result: dict[str, Any]
     attempts: int
@@ -87,7 +87,8 @@ def _view(journey: Journey) -> JourneyView:
         matrix_user_id=journey.matrix_user_id,
         params=dict(journey.params or {}),
         steps=tuple(
-            StepView(s.name, s.status, s.reason, dict(s.result or {}), s.attempts, s.updated_at)
+            StepView(s.name, StepStatus(s.status), s.reason, dict(s.result or {}), s.attempts,
+                     s.updated_at)
             for s in journey.steps
         ),
     )
@@ -176,14 +177,14 @@ def claim(journey_id: int, name: str) -> bool:
             )
             .values(status=StepStatus.RUNNING, attempts=JourneyStep.attempts + 1, updated_at=now)
         )
-        return result.rowcount == 1
+        return rows_changed(result) == 1
 
 
 def finish(
     journey_id: int,
     name: str,
     *,
-    status: str,
+    status: StepStatus,
     reason: str = "",
     result: Mapping[str, Any] | None = None,
 ) -> None:

@@ -30,7 +30,7 @@ def linked_matrix_ids() -> dict[int, str]:
         rows = db.execute(
             select(Account.id, Account.matrix_user_id).where(Account.matrix_user_id.is_not(None))
         ).all()
-        return {account_id: user for account_id, user in rows}
+        return {account_id: user for account_id, user in rows if user is not None}
 
 
 def link_matrix_id(*, actor: str, account_id: int, matrix_user_id: str) -> str:

@@ -10,14 +10,13 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from app.utils.matrix import (
     NOT_ATTEMPTED,
     MatrixClient,
     MatrixError,
     MatrixUnreachable,
-    RoomOutcome,
     Status,
     status_of,
 )
@@ -46,7 +45,18 @@ class Progress:
         return f"{self.phase}: {self.done} of {self.total}"
 
 
-ProgressCallback = Callable[[Progress], None]
+# What a callback returns is ignored (a page may pass `lambda p: bar.progress(...)`).
+ProgressCallback = Callable[[Progress], object]
+
+
+class RoomResult(Protocol):
+    """What the client's bulk methods report per room: a RoomOutcome or a RoomLookup."""
+
+    @property
+    def room_id(self) -> str: ...
+
+    @property
+    def status(self) -> Status: ...
 
 
 def guarded(on_progress: ProgressCallback | None) -> ProgressCallback | None:
@@ -78,13 +88,13 @@ def guarded(on_progress: ProgressCallback | None) -> ProgressCallback | None:
 
 def relay(
     on_progress: ProgressCallback | None, phase: str, total: int
-) -> Callable[[RoomOutcome], None] | None:
+) -> Callable[[RoomResult], None] | None:
     """An on_outcome callback for the client's bulk methods that counts and reports."""
     if on_progress is None:
         return None
     done = 0
 
-    def on_outcome(outcome: RoomOutcome) -> None:
+    def on_outcome(outcome: RoomResult) -> None:
         nonlocal done
         done += 1
         on_progress(Progress(phase, done, total, outcome.room_id, str(outcome.status)))
@@ -130,8 +140,8 @@ def fan_out(
                 except MatrixError as err:
                     results[item] = err
                 if on_progress is not None:
-                    status = status_of(results[item]) if isinstance(results[item], MatrixError) \
-                        else Status.DONE
+                    result = results[item]
+                    status = status_of(result) if isinstance(result, MatrixError) else Status.DONE
                     on_progress(Progress(phase, len(results), len(items), item, str(status)))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -96,7 +96,7 @@ def _ticket(action: cookie_tickets.Purpose, token: str | None = None) -> TicketC
     if not plausible(binding):
         logger.warning("no usable binding cookie from this browser: its cookie is left as is")
         return None
-    ticket = cookie_tickets.issue(action, binding=binding, token=token, secure=_secure())  # type: ignore[arg-type]
+    ticket = cookie_tickets.issue(action, binding=binding, token=token, secure=_secure())
     return TicketChange(action=action, ticket=ticket)
 
 

@@ -69,7 +69,7 @@ def _require(roles: tuple[Role, ...]) -> Identity:
     if identity is None or identity.role not in roles:
         st.error("You do not have access to this page.")
         st.stop()
-    return identity  # type: ignore[return-value]
+    return identity
 
 
 def _authorised(token: object, roles: tuple[Role, ...]) -> tuple[Identity | None, bool]:
@@ -103,12 +103,12 @@ def action(*roles: Role) -> Callable[[Callable[Concatenate[Identity, P], None]],
         def run(*args: P.args, **kwargs: P.kwargs) -> None:
             state = st.session_state
             identity, allowed = _authorised(state.get(SessionKey.SESSION_TOKEN), roles)
-            if not allowed:
+            if identity is None or not allowed:
                 _audit_refusal(identity, what, roles)
                 state[SessionKey.ACTION_REFUSED] = REFUSED
                 return
             state[SessionKey.ACCOUNT] = identity  # the freshest view of who this is
-            fn(identity, *args, **kwargs)  # type: ignore[arg-type]
+            fn(identity, *args, **kwargs)
 
         setattr(run, AUTHORITY, roles)
         return run

@@ -160,6 +160,6 @@ def get_settings() -> Settings:
     """
     env_file = os.environ.get("DASHBOARD_ENV_FILE", ".env") or None
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file)
     except ValidationError as err:
         raise ConfigError(describe_validation_error(err)) from None

@@ -8,6 +8,7 @@ sync's cache only when those lookups fail, and then labelled as such.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -130,9 +131,9 @@ def _live(
         except MatrixError as err:  # e.g. no longer an admin: read memberships room by room
             logger.info("admin API lookup failed (%s); checking room by room", err.detail)
         else:
-            ours = set(client.joined_rooms())
-            shared = {room: Membership.JOIN for room in theirs if room in ours}
-            other = len(set(theirs) - ours)
+            bot_rooms = set(client.joined_rooms())
+            shared = {room: Membership.JOIN for room in theirs if room in bot_rooms}
+            other = len(set(theirs) - bot_rooms)
             note = (f"Found live with the server admin API: {user} is joined to {len(theirs)} "
                     f"room(s), {len(shared)} of them shared with the bot.")
             return _with_power(client, user, shared, source="admin-api", note=note,
@@ -153,7 +154,7 @@ def _live(
 
 
 def _with_power(
-    client: MatrixClient, user: str, present: dict[str, Membership | None], *, source: Source,
+    client: MatrixClient, user: str, present: Mapping[str, Membership | None], *, source: Source,
     note: str, on_progress: ProgressCallback | None, other_rooms: int = 0,
     unchecked: tuple[RoomOutcome, ...] = (),
 ) -> RemovalPreview:

@@ -90,7 +90,7 @@ def power_label(level: int | None) -> str:
     return "creator" if level >= CREATOR_LEVEL else str(level)
 
 
-def _listed(*, include_small: bool) -> Select:
+def _listed(*, include_small: bool) -> Select[Room]:
     """Rooms the bot is still in, not direct chats, big enough unless asked otherwise."""
     query = select(Room).where(Room.still_joined.is_(True), Room.is_direct.is_(False))
     minimum = get_settings().matrix_min_room_members
@@ -104,7 +104,9 @@ def _like(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(query: Select, *, search: str, category: str) -> Select:
+def _filtered(
+    query: Select[Room], *, search: str, category: str
+) -> Select[Room]:
     if term := " ".join(search.split()):
         pattern = _like(term)
         tagged = select(RoomKeyword.room_id).where(RoomKeyword.keyword.ilike(pattern, escape="\\"))
@@ -288,7 +290,7 @@ def set_room_tags(
 # --- cached members -------------------------------------------------------------------------
 
 
-def _members(query: Select) -> list[CachedMember]:
+def _members(query: Select[RoomMember]) -> list[CachedMember]:
     with session_scope() as db:
         return [
             CachedMember(m.room_id, m.user_id, m.display_name, m.membership, m.power_level,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
@@ -237,7 +238,7 @@ def _start_run(actor: str) -> int:
 
 def _finish(
     run_id: int, status: SyncStatus, *, total: int = 0, synced: int = 0, left: int = 0,
-    errors: int = 0, detail: dict[str, object],
+    errors: int = 0, detail: dict[str, Any],
 ) -> SyncRunView:
     with session_scope() as db:
         run = db.get_one(RoomSyncRun, run_id)

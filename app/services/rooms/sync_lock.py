@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sqlite3
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,8 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import NullPool
 
-from app.db.engine import get_engine, session_scope
-from app.db.models import RoomSyncLock, RoomSyncRun, utcnow
+from app.db.engine import get_engine, rows_changed, session_scope
+from app.db.models import Base, RoomSyncLock, RoomSyncRun, utcnow
 from app.utils.config import get_settings
 from app.utils.enums import SyncStatus
 from app.utils.errors import DashboardError
@@ -42,7 +43,7 @@ REFRESH_EVERY = timedelta(seconds=30)
 # pg_try_advisory_lock key: any constant unique among this database's advisory locks.
 PG_LOCK_KEY = 0x43_44_52_53_59_4E_43  # "CDRSYNC"
 
-_table = RoomSyncLock.__table__
+_table = Base.metadata.tables[RoomSyncLock.__tablename__]
 
 
 class SyncLockLost(DashboardError):
@@ -89,11 +90,11 @@ class _SqliteLock(SyncLock):
         if now - self._refreshed < REFRESH_EVERY:
             return
         with session_scope() as db:
-            moved = db.execute(
+            moved = rows_changed(db.execute(
                 update(_table)
                 .where(_table.c.name == LOCK_NAME, _table.c.holder == self._holder)
                 .values(expires_at=now + LOCK_TTL)
-            ).rowcount
+            ))
         if not moved:
             raise SyncLockLost("The room sync lock expired and another sync took it over.")
         self._refreshed = now
@@ -137,7 +138,7 @@ def _immediate_engine(url: str) -> Engine:
     engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 10})
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record) -> None:
+    def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None  # no implicit BEGIN; `_begin` issues ours
 
     @event.listens_for(engine, "begin")

@@ -48,7 +48,7 @@ CSV_COLUMNS = (
     "date_joined",
 )
 
-CountProgress = Callable[[int, int], None]  # (done, total)
+CountProgress = Callable[[int, int], object]  # (done, total); what it returns is ignored
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,7 @@ def export_csv(
     Ordered by pk, the order least disturbed by users created during the walk; a user seen
     twice (moved by a deletion between two pages) is written once.
     """
-    wanted = {**filters(query), "ordering": "pk"}
+    wanted: UserFilters = {**filters(query), "ordering": "pk"}
     _check_page_size(page_size)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

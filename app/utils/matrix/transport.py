@@ -25,6 +25,7 @@ from app.utils.matrix.errors import (
 logger = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=nio.Response)
+T = TypeVar("T")
 
 CLIENT_V3 = "/_matrix/client/v3"
 # A dropped keep-alive connection is common and harmless to retry for idempotent requests.
@@ -62,7 +63,8 @@ class Transport:
 
     @property
     def user_id(self) -> str:
-        return self.client.user_id
+        user_id: str = self.client.user_id  # set by MatrixClient._open, never None
+        return user_id
 
     def lock(self, key: str) -> asyncio.Lock:
         """A lock serialising read-modify-write updates (power levels of a room, m.direct)."""
@@ -121,11 +123,11 @@ class Transport:
     async def _retrying(
         self,
         action: str,
-        once: Callable[[], Awaitable[Any]],
+        once: Callable[[], Awaitable[T]],
         budget: Budget,
         *,
         idempotent: bool,
-    ) -> Any:
+    ) -> T:
         connection_retries = 1 if idempotent else 0
         while True:
             if budget.unreachable is not None:

@@ -153,9 +153,11 @@ class RoomInfo:
 
 def _int(value: object, default: int) -> int:
     """Power levels may arrive as strings in old rooms; anything unusable means the default."""
+    if not isinstance(value, int | float | str):  # JSON null, a list or an object
+        return default
     try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return int(value)
+    except ValueError:
         return default
 
 
