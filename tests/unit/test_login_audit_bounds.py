@@ -18,7 +18,6 @@ from app.utils.errors import InputError
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PASSWORD = "a long enough password"
 
-pytestmark = pytest.mark.usefixtures("fast_hasher")
 
 
 def refused(username: str, password: str, at: datetime) -> str:
