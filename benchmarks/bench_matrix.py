@@ -8,7 +8,7 @@ client's `send` is wrapped; nothing is estimated):
   in), not O(all the bot's rooms);
 - the same preview by a bot that is NOT a server admin, for contrast (it must read the
   membership in every room it is in);
-- the directory sync (reads every room by nature);
+- the room sync (reads every room by nature);
 - inviting one user to 50 rooms at concurrency 1 vs the settings' concurrency.
 
 Run: `python benchmarks/bench_matrix.py` (about a minute; `make bench` runs it too).
