@@ -25,8 +25,9 @@ run: $(VENV)/.runtime-installed  ## migrate the database, then serve on http://1
 migrate: $(VENV)/.runtime-installed
 	$(BIN)/python -m app migrate
 
-lint: $(VENV)/.dev-installed
+lint: $(VENV)/.dev-installed  ## ruff, then mypy (strict on app/, configured in pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: $(VENV)/.dev-installed lint  ## lint, then every test (PostgreSQL, Synapse, browser included when available)
 	$(BIN)/python -m pytest
@@ -35,4 +36,4 @@ bench: $(VENV)/.dev-installed
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -17,6 +17,7 @@ from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setu
 from app.db import migrate
 from app.services import accounts, lockouts, rooms
 from app.utils.config import PROJECT_ROOT, ConfigError, get_settings
+from app.utils.enums import Role, SyncStatus
 from app.utils.errors import DashboardError
 from app.utils.logging_setup import configure_logging
 
@@ -30,7 +31,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    """Migrate, then serve the dashboard in this process (st.App, see app/server.py)."""
+    """Migrate, then serve the dashboard in this process (st.App, see app/server/)."""
     _migrate(args)
     announce_setup_token()  # at start-up, before anyone opens the page
     os.environ[SETUP_ANNOUNCED_ENV] = "1"
@@ -56,7 +57,7 @@ def _create_admin(args: argparse.Namespace) -> int:
         actor=CLI_ACTOR,
         username=args.username,
         password=password,
-        role="admin",
+        role=Role.ADMIN,
         display_name=args.display_name,
     )
     print(f"Created admin account '{created.username}'.")
@@ -81,7 +82,7 @@ def _sync_rooms(_args: argparse.Namespace) -> int:
 
     result = rooms.sync_rooms(actor=CLI_ACTOR, on_progress=show)
     print(result.message)
-    return 0 if result.status == "ok" else 1
+    return 0 if result.status == SyncStatus.OK else 1
 
 
 def _unlock(args: argparse.Namespace) -> int:
@@ -120,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
         help="read the password from the first line of standard input",
     )
     sub.add_parser("setup-token", help="print a new first-run setup token (while no admin exists)")
-    sub.add_parser("sync-rooms", help="read the bot's Matrix rooms into the room directory")
+    sub.add_parser("sync-rooms", help="read the bot's Matrix rooms into the database")
     unlock = sub.add_parser("unlock", help="lift a username's login lockout (audited)")
     unlock.add_argument("--username", required=True)
     return parser

@@ -9,9 +9,10 @@ from pathlib import Path
 import streamlit as st
 
 from app import navigation
-from app.auth import cookie_routes, guard, web_session
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, needs_setup
 from app.db.migrate import is_up_to_date
+from app.server import cookie_routes
+from app.ui import guard, web_session
 from app.ui.sso import render_sso_login
 from app.ui.text import md
 from app.utils.config import ConfigError, get_settings

@@ -8,10 +8,9 @@ from pathlib import Path
 import streamlit as st
 
 from app.auth.identity import Identity
+from app.utils.enums import ADMINS, STAFF, Role
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
-BOTH = ("admin", "moderator")
-ADMIN = ("admin",)
 
 
 @dataclass(frozen=True)
@@ -20,28 +19,32 @@ class PageSpec:
     title: str
     icon: str
     url_path: str
-    roles: tuple[str, ...]
+    roles: tuple[Role, ...]  # who may open it; the page itself checks them (require_page)
     section: str
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home.py", "Home", ":material/home:", "home", BOTH, "Overview"),
-    PageSpec("onboard.py", "Onboard member", ":material/waving_hand:", "onboard", ADMIN, "Members"),
+    PageSpec("home.py", "Home", ":material/home:", "home", STAFF, "Overview"),
     PageSpec(
-        "offboard.py", "Offboard member", ":material/person_off:", "offboard", BOTH, "Members"
+        "onboard.py", "Onboard member", ":material/waving_hand:", "onboard", ADMINS, "Members"
     ),
-    PageSpec("users.py", "Users directory", ":material/group:", "users", ADMIN, "Authentik"),
     PageSpec(
-        "create_user.py", "Create user", ":material/person_add:", "create-user", ADMIN, "Authentik"
+        "offboard.py", "Offboard member", ":material/person_off:", "offboard", STAFF, "Members"
     ),
-    PageSpec("invites.py", "Invites", ":material/forward_to_inbox:", "invites", ADMIN, "Authentik"),
-    PageSpec("rooms.py", "Rooms", ":material/meeting_room:", "rooms", BOTH, "Matrix"),
+    PageSpec("users.py", "Users directory", ":material/group:", "users", ADMINS, "Authentik"),
+    PageSpec(
+        "create_user.py", "Create user", ":material/person_add:", "create-user", ADMINS, "Authentik"
+    ),
+    PageSpec(
+        "invites.py", "Invite links", ":material/forward_to_inbox:", "invites", ADMINS, "Authentik"
+    ),
+    PageSpec("rooms.py", "Rooms", ":material/meeting_room:", "rooms", STAFF, "Matrix"),
     PageSpec(
         "room_invites.py",
         "Invite to rooms",
         ":material/group_add:",
         "invite-to-rooms",
-        BOTH,
+        STAFF,
         "Matrix",
     ),
     PageSpec(
@@ -49,20 +52,29 @@ PAGES: tuple[PageSpec, ...] = (
         "Remove from rooms",
         ":material/person_remove:",
         "remove-member",
-        BOTH,
+        STAFF,
         "Matrix",
     ),
-    PageSpec("messaging.py", "Messaging", ":material/chat:", "messaging", BOTH, "Matrix"),
-    PageSpec("accounts.py", "Accounts", ":material/manage_accounts:", "accounts", ADMIN, "Admin"),
+    PageSpec("messaging.py", "Messaging", ":material/chat:", "messaging", STAFF, "Matrix"),
+    PageSpec("accounts.py", "Accounts", ":material/manage_accounts:", "accounts", ADMINS, "Admin"),
     PageSpec(
-        "moderators.py", "Moderators", ":material/shield_person:", "moderators", ADMIN, "Admin"
+        "moderators.py", "Moderators", ":material/shield_person:", "moderators", ADMINS, "Admin"
     ),
-    PageSpec("audit_log.py", "Audit log", ":material/history:", "audit", ADMIN, "Admin"),
-    PageSpec("templates.py", "Templates", ":material/edit_note:", "templates", ADMIN, "Admin"),
+    PageSpec("audit_log.py", "Audit log", ":material/history:", "audit", ADMINS, "Admin"),
+    PageSpec("templates.py", "Templates", ":material/edit_note:", "templates", ADMINS, "Admin"),
 )
 
 LOGIN = PageSpec("login.py", "Log in", ":material/login:", "login", (), "")
 SETUP = PageSpec("setup.py", "First-run setup", ":material/key:", "setup", (), "")
+
+
+def spec_for(page_file: str) -> PageSpec:
+    """The PageSpec of a page module, from its `__file__` (LookupError for a page not listed)."""
+    name = Path(page_file).name
+    for spec in PAGES:
+        if spec.file == name:
+            return spec
+    raise LookupError(f"{name} is not a page in app.navigation.PAGES")
 
 
 def _page(spec: PageSpec, *, default: bool = False) -> st.Page:

@@ -30,8 +30,8 @@ if str(ROOT) not in sys.path:  # `python benchmarks/bench_authentik.py` from any
     sys.path.insert(0, str(ROOT))
 
 from app.db import migrate  # noqa: E402
-from app.services import connections, directory  # noqa: E402
-from app.services.directory import DirectoryQuery  # noqa: E402
+from app.services import connections, users  # noqa: E402
+from app.services.users import UserQuery  # noqa: E402
 from app.utils.authentik import AuthentikClient  # noqa: E402
 from app.utils.config import get_settings  # noqa: E402
 from tests.support.authentik_fake import FAKE_BASE_URL, AuthentikFake  # noqa: E402
@@ -133,30 +133,30 @@ def main() -> None:
         client = AuthentikClient(FAKE_BASE_URL, fake.token, transport=fake.transport, timeout=60)
         connections.override("authentik", client)
         probe = Probe(fake)
-        everyone = DirectoryQuery()
+        everyone = UserQuery()
 
         def page_view() -> None:
-            directory.groups()
-            directory.page(query=everyone, page=1, page_size=50)
+            users.groups()
+            users.page(query=everyone, page=1, page_size=50)
 
         def export() -> None:
-            done = directory.export_csv(actor="bench", query=everyone)
+            done = users.export_csv(actor="bench", query=everyone)
             if done.rows != len(fake.users):
                 raise SystemExit(f"export wrote {done.rows} of {len(fake.users)} users")
 
         report(probe, "Users page view: groups + page 1 (50 users)", page_view, args.repeat)
-        report(probe, "  of which the group list", directory.groups, args.repeat)
+        report(probe, "  of which the group list", users.groups, args.repeat)
         report(
             probe,
             "Search 'member0123' (server-side)",
-            lambda: directory.page(query=DirectoryQuery(search="member0123")),
+            lambda: users.page(query=UserQuery(search="member0123")),
             args.repeat,
         )
         last = -(-len(fake.users) // 50)
         report(
             probe,
             f"Last page ({last}) of 50",
-            lambda: directory.page(query=everyone, page=last, page_size=50),
+            lambda: users.page(query=everyone, page=last, page_size=50),
             args.repeat,
         )
         report(

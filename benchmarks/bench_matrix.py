@@ -8,7 +8,7 @@ client's `send` is wrapped; nothing is estimated):
   in), not O(all the bot's rooms);
 - the same preview by a bot that is NOT a server admin, for contrast (it must read the
   membership in every room it is in);
-- the directory sync (reads every room by nature);
+- the room sync (reads every room by nature);
 - inviting one user to 50 rooms at concurrency 1 vs the settings' concurrency.
 
 Run: `python benchmarks/bench_matrix.py` (about a minute; `make bench` runs it too).
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.db import migrate  # noqa: E402 (after the path set-up)
-from app.services import connections, moderation, room_invites, rooms  # noqa: E402
+from app.services import connections, removal, room_invites, rooms  # noqa: E402
 from app.utils.config import get_settings  # noqa: E402
 from app.utils.matrix import MatrixClient, Status  # noqa: E402
 from tests.support.matrix_rooms import RequestCounter  # noqa: E402
@@ -91,17 +91,17 @@ def build(server: SynapseServer) -> tuple[list[str], TestUser]:
     return room_ids, member
 
 
-def removal(client: MatrixClient, member: TestUser) -> tuple[int, float]:
+def measure_removal(client: MatrixClient, member: TestUser) -> tuple[int, float]:
     print(f"Removal of a member of {USER_ROOMS} of the bot's {BOT_ROOMS} rooms "
           "(bot is a server admin):")
     client.is_server_admin()  # known from start-up on, as in the running app
     preview, p_count, p_time = measured(
         client, "preview (admin API + power levels)",
-        lambda: moderation.preview_removal(member.user_id))
+        lambda: removal.preview_removal(member.user_id))
     check(preview.source == "admin-api" and len(preview.rooms) == USER_ROOMS, str(preview))
     outcomes, r_count, r_time = measured(
         client, "kick with a message (power, membership, post, kick)",
-        lambda: moderation.remove_from_rooms(
+        lambda: removal.remove_from_rooms(
             actor="bench", user_id=member.user_id, room_ids=preview.room_ids("kick"),
             action="kick", reason="benchmark", message_key="removal_spam"))
     check(all(o.status is Status.DONE for o in outcomes), str(outcomes))
@@ -128,7 +128,7 @@ def plain_bot_preview(server: SynapseServer, room_ids: list[str], member: TestUs
         connections.override("matrix", client)
         try:
             preview, count, _ = measured(client, f"preview at concurrency {concurrency}",
-                                         lambda: moderation.preview_removal(member.user_id))
+                                         lambda: removal.preview_removal(member.user_id))
             check(preview.source == "live-membership" and len(preview.rooms) == USER_ROOMS,
                   str(preview))
             counts.append(count)
@@ -179,7 +179,7 @@ def main() -> int:
             measured(client, f"sync {BOT_ROOMS} rooms (state + members per room)",
                      lambda: rooms.sync_rooms(actor="bench"))
             print()
-            admin_total, _ = removal(client, member)
+            admin_total, _ = measure_removal(client, member)
             plain_total = plain_bot_preview(server, room_ids, member)
             invites(server, room_ids)
             print("\nWhere the removal's requests went (a second member, same 20 rooms):")
@@ -187,9 +187,9 @@ def main() -> int:
             parallel(lambda i: server.add_member(server.bot,
                                                  room_ids[i * (BOT_ROOMS // USER_ROOMS)], second),
                      USER_ROOMS)
-            calls = breakdown(client, lambda: moderation.remove_from_rooms(
+            calls = breakdown(client, lambda: removal.remove_from_rooms(
                 actor="bench", user_id=second.user_id,
-                room_ids=moderation.preview_removal(second.user_id).room_ids("kick"),
+                room_ids=removal.preview_removal(second.user_id).room_ids("kick"),
                 action="kick", reason="benchmark", message_key="removal_spam"))
             for call, n in calls.most_common():
                 print(f"  {n:>4}  {call}")

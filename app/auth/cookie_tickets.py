@@ -19,7 +19,7 @@ from typing import Literal
 from sqlalchemy import delete, select, update
 
 from app.auth.tokens import new_token, plausible, token_hash
-from app.db.engine import session_scope
+from app.db.engine import rows_changed, session_scope
 from app.db.models import CookieTicket, utcnow
 
 TICKET_TTL = timedelta(seconds=60)
@@ -72,7 +72,7 @@ def issue(
             CookieTicket(
                 ticket_hash=token_hash(ticket),
                 purpose=purpose,
-                sealed_token=seal(token, ticket) if purpose == "set" else None,  # type: ignore[arg-type]
+                sealed_token=seal(token, ticket) if purpose == "set" and token else None,
                 binding_hash=token_hash(binding),
                 secure=secure,
                 created_at=now,
@@ -92,27 +92,27 @@ def redeem(
     if not plausible(ticket) or not plausible(binding):
         return None
     now = now or utcnow()
-    key = token_hash(ticket)  # type: ignore[arg-type]
+    key = token_hash(ticket)
     with session_scope() as db:
         claimed = db.execute(
             update(CookieTicket)
             .where(
                 CookieTicket.ticket_hash == key,
                 CookieTicket.purpose == purpose,
-                CookieTicket.binding_hash == token_hash(binding),  # type: ignore[arg-type]
+                CookieTicket.binding_hash == token_hash(binding),
                 CookieTicket.redeemed_at.is_(None),
                 CookieTicket.expires_at > now,
             )
             .values(redeemed_at=now)
         )
-        if claimed.rowcount != 1:
+        if rows_changed(claimed) != 1:
             return None
         row = db.execute(
             select(CookieTicket.sealed_token, CookieTicket.secure).where(
                 CookieTicket.ticket_hash == key
             )
         ).one()
-    token = unseal(row.sealed_token, ticket) if row.sealed_token else None  # type: ignore[arg-type]
+    token = unseal(row.sealed_token, ticket) if row.sealed_token else None
     return Redeemed(token=token, secure=row.secure)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.utils.enums import Role
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -15,7 +17,7 @@ class Identity:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def label(self) -> str:

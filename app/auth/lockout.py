@@ -31,11 +31,12 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.db import audit_budget
 from app.db.engine import session_scope
 from app.db.models import LoginThrottle
 from app.db.upsert import insert_ignoring_conflict
-from app.services import audit_budget
 from app.utils.config import get_settings
+from app.utils.enums import AuditAction, AuditOutcome
 
 RESERVATION_TTL = timedelta(seconds=60)
 SWEEP_BATCH = 100
@@ -102,8 +103,8 @@ def _audit_refusals(db: Session, row: LoginThrottle, now: datetime, **details: A
         db,
         now=now,
         actor=row.username or "-",
-        action="login",
-        outcome="denied",
+        action=AuditAction.LOGIN,
+        outcome=AuditOutcome.DENIED,
         details={"reason": REASON, **details},
     )
 

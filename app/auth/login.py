@@ -13,10 +13,11 @@ from app.auth import lockout
 from app.auth.identity import Identity
 from app.auth.passwords import hash_password, needs_rehash, verify_password
 from app.auth.sessions import create_session, revoke_session, validate_session
+from app.db import audit_budget, audit_log
 from app.db.engine import session_scope
 from app.db.models import Account, utcnow
-from app.services import audit, audit_budget
 from app.utils.config import get_settings
+from app.utils.enums import AuditAction, AuditOutcome, AuthSource
 from app.utils.errors import DashboardError
 
 logger = logging.getLogger(__name__)
@@ -64,11 +65,18 @@ def log_in(username: str, password: str, *, now: datetime | None = None) -> tupl
             if new_hash:
                 account.password_hash = new_hash
             account.last_login_at = now
-            audit.record(actor=name, action="login", details={"method": "password"}, db=db)
+            audit_log.record(
+                actor=name, action=AuditAction.LOGIN, details={"method": "password"}, db=db
+            )
         else:
             details = {"locked_until": locked_until.isoformat()} if locked_until else None
             audit_budget.record(
-                db, now=now, actor=name or "-", action="login", outcome="failed", details=details
+                db,
+                now=now,
+                actor=name or "-",
+                action=AuditAction.LOGIN,
+                outcome=AuditOutcome.FAILED,
+                details=details,
             )
     _sweep(now)
     if account is None:
@@ -83,7 +91,11 @@ def _check_password(name: str, password: str) -> tuple[int | None, bool, str | N
     """
     with session_scope() as db:
         account = db.scalar(select(Account).where(Account.username == name))
-        usable = account is not None and account.is_active and account.auth_source == "local"
+        usable = (
+            account is not None
+            and account.is_active
+            and account.auth_source == AuthSource.LOCAL
+        )
         stored = account.password_hash if usable and account is not None else None
         account_id = account.id if usable and account is not None else None
     ok = verify_password(stored, password)
@@ -112,6 +124,8 @@ def log_out(token: str | None, identity: Identity | None) -> None:
     """Revoke the session row; the cookie is cleared by the caller."""
     revoked = revoke_session(token)
     if identity is not None:
-        audit.record(
-            actor=identity.username, action="logout", outcome="ok" if revoked else "failed"
+        audit_log.record(
+            actor=identity.username,
+            action=AuditAction.LOGOUT,
+            outcome=AuditOutcome.OK if revoked else AuditOutcome.FAILED,
         )

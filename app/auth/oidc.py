@@ -21,14 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.auth.account_rules import check_username
 from app.auth.identity import Identity
 from app.auth.login import LoginRefused, start_session
 from app.auth.sessions import revoke_account_sessions
+from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import Account, utcnow
-from app.services import audit
-from app.services.accounts import check_username
 from app.utils.config import Settings, get_settings
+from app.utils.enums import AuditAction, AuditOutcome, AuthSource, Role
 from app.utils.errors import DashboardError, InputError
 
 logger = logging.getLogger(__name__)
@@ -60,9 +61,9 @@ def role_for_groups(groups: Iterable[str], settings: Settings) -> str | None:
     """The dashboard role for these Authentik groups (admin wins), or None for no access."""
     names = set(groups)
     if settings.oidc_admin_group in names:
-        return "admin"
+        return Role.ADMIN
     if settings.oidc_moderator_group in names:
-        return "moderator"
+        return Role.MODERATOR
     return None
 
 
@@ -140,10 +141,10 @@ def _check_fresh(parsed: SsoClaims, now: datetime) -> None:
 
 def _refusal(db: Session, claims: SsoClaims, reason: str, message: str) -> str:
     """Audit a refused SSO login (in the caller's transaction) and return what to show."""
-    audit.record(
+    audit_log.record(
         actor=claims.username,
-        action="login",
-        outcome="denied",
+        action=AuditAction.LOGIN,
+        outcome=AuditOutcome.DENIED,
         details={"method": METHOD, "reason": reason, "groups": list(claims.groups)[:20]},
         db=db,
     )
@@ -195,7 +196,7 @@ def _sign_in(
             refused = _refusal(db, parsed, "no dashboard group", no_group_message(settings))
             revoke_id = account.id if account is not None else None
         elif holder is not None and holder is not account:
-            kind = "local" if holder.auth_source == "local" else "another SSO"
+            kind = "local" if holder.auth_source == AuthSource.LOCAL else "another SSO"
             refused = _refusal(
                 db,
                 parsed,
@@ -206,9 +207,9 @@ def _sign_in(
             )
         else:
             account = _upsert(db, account, parsed, role, now)
-            audit.record(
+            audit_log.record(
                 actor=account.username,
-                action="login",
+                action=AuditAction.LOGIN,
                 details={"method": METHOD, "role": role},
                 db=db,
             )
@@ -236,31 +237,31 @@ def _upsert(
             password_hash=None,
             role=role,
             is_active=True,
-            auth_source="oidc",
+            auth_source=AuthSource.OIDC,
             oidc_subject=claims.subject,
         )
         db.add(account)
         db.flush()
-        audit.record(
-            actor=audit.SYSTEM_ACTOR,
-            action="account.create",
+        audit_log.record(
+            actor=audit_log.SYSTEM_ACTOR,
+            action=AuditAction.ACCOUNT_CREATE,
             target=claims.username,
-            details={"role": role, "auth_source": "oidc", "via": "Authentik groups"},
+            details={"role": role, "auth_source": AuthSource.OIDC, "via": "Authentik groups"},
             db=db,
         )
     else:
         if account.role != role:
-            audit.record(
-                actor=audit.SYSTEM_ACTOR,
-                action="account.role",
+            audit_log.record(
+                actor=audit_log.SYSTEM_ACTOR,
+                action=AuditAction.ACCOUNT_ROLE,
                 target=claims.username,
                 details={"from": account.role, "to": role, "via": "Authentik groups"},
                 db=db,
             )
         if account.username != claims.username:
-            audit.record(
-                actor=audit.SYSTEM_ACTOR,
-                action="account.rename",
+            audit_log.record(
+                actor=audit_log.SYSTEM_ACTOR,
+                action=AuditAction.ACCOUNT_RENAME,
                 target=claims.username,
                 details={"from": account.username, "via": "Authentik"},
                 db=db,

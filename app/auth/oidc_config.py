@@ -18,6 +18,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from app.utils.config import PROJECT_ROOT, ConfigError, Settings
 
 GENERATED_DIR = PROJECT_ROOT / ".streamlit" / "generated"
@@ -49,7 +51,7 @@ def auth_section(settings: Settings) -> dict[str, object]:
             f"Configuration error: OIDC_REDIRECT_URI must be the dashboard's public URL ending "
             f"in {CALLBACK_PATH}, e.g. https://dashboard.example.org{CALLBACK_PATH}"
         )
-    cookie_secret = settings.oidc_cookie_secret.get_secret_value()  # type: ignore[union-attr]
+    cookie_secret = _secret(settings.oidc_cookie_secret, "OIDC_COOKIE_SECRET")
     if len(cookie_secret) < MIN_COOKIE_SECRET:
         raise ConfigError(
             f"Configuration error: OIDC_COOKIE_SECRET must be at least {MIN_COOKIE_SECRET} "
@@ -59,10 +61,17 @@ def auth_section(settings: Settings) -> dict[str, object]:
         "redirect_uri": redirect_uri,
         "cookie_secret": cookie_secret,
         "client_id": settings.oidc_client_id,
-        "client_secret": settings.oidc_client_secret.get_secret_value(),  # type: ignore[union-attr]
+        "client_secret": _secret(settings.oidc_client_secret, "OIDC_CLIENT_SECRET"),
         "server_metadata_url": str(settings.oidc_server_metadata_url),
         "client_kwargs": {"scope": SCOPES},
     }
+
+
+def _secret(value: SecretStr | None, variable: str) -> str:
+    """A secret `oidc_missing` has already required (ConfigError if it is somehow unset)."""
+    if value is None:
+        raise ConfigError(f"SSO is not configured: set {variable}")
+    return value.get_secret_value()
 
 
 def _toml_string(value: str) -> str:

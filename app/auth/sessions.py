@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from app.auth.identity import Identity
 from app.auth.tokens import new_token, plausible, token_hash
-from app.db.engine import session_scope
+from app.db.engine import rows_changed, session_scope
 from app.db.models import Account, LoginSession, utcnow
 from app.utils.config import get_settings
 
@@ -52,7 +52,7 @@ def validate_session(token: str | None, *, now: datetime | None = None) -> Ident
         row = db.execute(
             select(LoginSession, Account)
             .join(Account, Account.id == LoginSession.account_id)
-            .where(LoginSession.token_hash == token_hash(token))  # type: ignore[arg-type]
+            .where(LoginSession.token_hash == token_hash(token))
         ).one_or_none()
         if row is None:
             return None
@@ -86,10 +86,10 @@ def revoke_session(token: str | None, *, now: datetime | None = None) -> bool:
     with session_scope() as db:
         result = db.execute(
             update(LoginSession)
-            .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))  # type: ignore[arg-type]
+            .where(LoginSession.token_hash == token_hash(token), LoginSession.revoked_at.is_(None))
             .values(revoked_at=now or utcnow())
         )
-        return result.rowcount > 0
+        return rows_changed(result) > 0
 
 
 def revoke_account_sessions(account_id: int, *, now: datetime | None = None) -> int:
@@ -109,4 +109,4 @@ def revoke_account_sessions(account_id: int, *, now: datetime | None = None) -> 
             )
             .values(revoked_at=now)
         )
-        return result.rowcount
+        return rows_changed(result)

@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from app.auth.account_rules import active_admin_count, check_username
 from app.auth.identity import Identity
 from app.auth.login import start_session
 from app.auth.passwords import check_new_password, hash_password
 from app.auth.tokens import new_token, plausible, token_hash
-from app.db.engine import session_scope
+from app.db import audit_budget, audit_log
+from app.db.engine import rows_changed, session_scope
 from app.db.models import Account, SetupToken, utcnow
-from app.services import audit, audit_budget
-from app.services.accounts import active_admin_count, check_username
+from app.utils.enums import AuditAction, AuditOutcome, AuthSource, Role
 from app.utils.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -74,25 +75,23 @@ def complete_setup(
     with session_scope() as db:
         if active_admin_count(db) > 0:
             raise InputError(TOKEN_FIELD, "setup is already done: log in instead")
-        claimed = (
-            db.execute(
-                update(SetupToken)
-                .where(
-                    SetupToken.token_hash == (token_hash(token) if plausible(token) else ""),
-                    SetupToken.used_at.is_(None),
-                    SetupToken.expires_at > now,
-                )
-                .values(used_at=now)
-            ).rowcount
-            == 1
+        result = db.execute(
+            update(SetupToken)
+            .where(
+                SetupToken.token_hash == (token_hash(token) if plausible(token) else ""),
+                SetupToken.used_at.is_(None),
+                SetupToken.expires_at > now,
+            )
+            .values(used_at=now)
         )
+        claimed = rows_changed(result) == 1
         if not claimed:  # anyone may try while no admin exists: bounded like failed logins
             audit_budget.record(
                 db,
                 now=now,
                 actor=name,
-                action="setup.first_admin",
-                outcome="denied",
+                action=AuditAction.SETUP_FIRST_ADMIN,
+                outcome=AuditOutcome.DENIED,
                 details={"reason": "bad or expired setup token"},
             )
         else:
@@ -102,14 +101,14 @@ def complete_setup(
                 username=name,
                 display_name=display_name.strip()[:200],
                 password_hash=hash_password(password),
-                role="admin",
+                role=Role.ADMIN,
                 is_active=True,
-                auth_source="local",
+                auth_source=AuthSource.LOCAL,
             )
             db.add(account)
             db.execute(update(SetupToken).where(SetupToken.used_at.is_(None)).values(used_at=now))
             db.flush()
-            audit.record(actor=name, action="setup.first_admin", target=name, db=db)
+            audit_log.record(actor=name, action=AuditAction.SETUP_FIRST_ADMIN, target=name, db=db)
             account_id = account.id
     if not claimed:
         raise InputError(

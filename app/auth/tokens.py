@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import TypeGuard
 
 MAX_TOKEN_LENGTH = 128
 
@@ -18,6 +19,6 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def plausible(token: str | None) -> bool:
+def plausible(token: str | None) -> TypeGuard[str]:
     """Cheap shape check before touching the database."""
-    return bool(token) and len(token) <= MAX_TOKEN_LENGTH and token.isascii()  # type: ignore[union-attr]
+    return token is not None and 0 < len(token) <= MAX_TOKEN_LENGTH and token.isascii()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +20,7 @@ _factories: dict[str, sessionmaker[Session]] = {}
 _lock = threading.Lock()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     # WAL lets readers work while one writer commits; busy_timeout waits for a lock instead of
     # failing at once when two threads (or two processes) write.
     cursor = dbapi_connection.cursor()
@@ -87,3 +88,11 @@ def dispose_all() -> None:
             engine.dispose()
         _engines.clear()
         _factories.clear()
+
+
+def rows_changed(result: object) -> int:
+    """How many rows an UPDATE or DELETE matched. Session.execute is typed as returning a plain
+    Result for every statement; for these it is a CursorResult, which carries the count."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE or DELETE: {result!r}")
+    return result.rowcount

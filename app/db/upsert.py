@@ -18,5 +18,7 @@ def insert_ignoring_conflict(
     second waits for the first and then does nothing. On SQLite the statement also takes the
     database's write lock, so the transaction reads nothing stale afterwards.
     """
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])
+    if db.get_bind().dialect.name == "postgresql":
+        pg_insert = postgresql.insert(model).values(**values)
+        return pg_insert.on_conflict_do_nothing(index_elements=[key])
+    return sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=[key])

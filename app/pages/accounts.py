@@ -7,12 +7,12 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
-from app.db.models import ROLES
 from app.services import accounts, lockouts
 from app.ui.feedback import show_error, show_notice
+from app.ui.guard import action, require_page
 from app.ui.text import md
+from app.utils.enums import AuthSource, Role
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey
 
@@ -30,7 +30,7 @@ def _run(work: Callable[[], str]) -> None:
         st.session_state[SessionKey.ACCOUNTS_ERROR] = err
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _create(identity: Identity) -> None:
     state = st.session_state
 
@@ -52,7 +52,7 @@ def _create(identity: Identity) -> None:
     _run(work)
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _reset(identity: Identity, account: accounts.AccountView) -> None:
     state = st.session_state
 
@@ -77,7 +77,7 @@ def _table(rows: list[accounts.AccountView]) -> None:
                 "Name": a.display_name,
                 "Role": a.role,
                 "Active": a.is_active,
-                "Login": "SSO" if a.auth_source == "oidc" else "password",
+                "Login": "SSO" if a.auth_source == AuthSource.OIDC else "password",
                 "Last login": a.last_login_at,
                 "Live sessions": a.live_sessions,
                 "Created": a.created_at,
@@ -96,7 +96,7 @@ def _create_form() -> None:
             "Username", key=f"{NEW}username", help="Lowercase letters, digits, . _ @ + -"
         )
         right.text_input("Display name", key=f"{NEW}display")
-        st.selectbox("Role", ROLES, index=1, key=f"{NEW}role")
+        st.selectbox("Role", list(Role), index=1, key=f"{NEW}role")
         left, right = st.columns(2)
         left.text_input(
             "Password",
@@ -127,7 +127,7 @@ def _manage(rows: list[accounts.AccountView]) -> None:
         cols[0].button(
             "Activate", key="accounts_activate", on_click=_set_active, args=(account, True)
         )
-    other_role = "moderator" if account.role == "admin" else "admin"
+    other_role = Role.MODERATOR if account.role == Role.ADMIN else Role.ADMIN
     cols[1].button(
         f"Make {other_role}", key="accounts_role", on_click=_set_role, args=(account, other_role)
     )
@@ -137,7 +137,7 @@ def _manage(rows: list[accounts.AccountView]) -> None:
         on_click=_revoke,
         args=(account,),
     )
-    if account.auth_source == "local":
+    if account.auth_source == AuthSource.LOCAL:
         with st.form("accounts_reset"):
             st.markdown(f"Reset the password of **{md(account.username)}**")
             left, right = st.columns(2)
@@ -153,7 +153,7 @@ def _manage(rows: list[accounts.AccountView]) -> None:
             st.form_submit_button("Set new password", on_click=_reset, args=(account,))
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _set_active(identity: Identity, account: accounts.AccountView, active: bool) -> None:
     def work() -> str:
         accounts.set_active(actor=identity.username, account_id=account.id, active=active)
@@ -162,7 +162,7 @@ def _set_active(identity: Identity, account: accounts.AccountView, active: bool)
     _run(work)
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _set_role(identity: Identity, account: accounts.AccountView, role: str) -> None:
     def work() -> str:
         accounts.set_role(actor=identity.username, account_id=account.id, role=role)
@@ -171,7 +171,7 @@ def _set_role(identity: Identity, account: accounts.AccountView, role: str) -> N
     _run(work)
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _revoke(identity: Identity, account: accounts.AccountView) -> None:
     def work() -> str:
         ended = accounts.revoke_sessions(actor=identity.username, account_id=account.id)
@@ -180,7 +180,7 @@ def _revoke(identity: Identity, account: accounts.AccountView) -> None:
     _run(work)
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _unlock(identity: Identity, username: str) -> None:
     def work() -> str:
         lockouts.unlock(actor=identity.username, username=username)
@@ -209,7 +209,7 @@ def _lockouts() -> None:
 
 
 def render() -> None:
-    require_role("admin")
+    require_page(__file__)
     st.title("Accounts")
     st.caption("People who can log into this dashboard, and their roles.")
     if error := st.session_state.get(SessionKey.ACCOUNTS_ERROR):

@@ -8,9 +8,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import guarded_download, require_role
-from app.db.models import OUTCOMES
 from app.services import audit
+from app.ui.guard import guarded_download, require_page
+from app.utils.enums import AuditOutcome, Role
 from app.utils.state import SessionKey
 
 PAGE_SIZE = 50
@@ -25,7 +25,9 @@ def _filters() -> audit.AuditFilter:
         action = cols[1].selectbox(
             "Action", [ANY, *known["action"]], format_func=lambda v: v or "Any"
         )
-        outcome = cols[2].selectbox("Outcome", [ANY, *OUTCOMES], format_func=lambda v: v or "Any")
+        outcome = cols[2].selectbox(
+            "Outcome", [ANY, *AuditOutcome], format_func=lambda v: v or "Any"
+        )
         member = cols[3].text_input("Member or target", help="Part of a username or Matrix ID")
         cols = st.columns(4)
         since: date | None = cols[0].date_input("From", value=None)
@@ -37,11 +39,12 @@ def _filters() -> audit.AuditFilter:
     if applied or SessionKey.AUDIT_FILTER not in st.session_state:
         st.session_state[SessionKey.AUDIT_FILTER] = flt
         st.session_state[SessionKey.AUDIT_PAGE] = 1
-    return st.session_state[SessionKey.AUDIT_FILTER]
+    applied_filter: audit.AuditFilter = st.session_state[SessionKey.AUDIT_FILTER]
+    return applied_filter
 
 
 def render() -> None:
-    require_role("admin")
+    require_page(__file__)
     st.title("Audit log")
     flt = _filters()
     if flt.since and flt.until and flt.since > flt.until:
@@ -60,7 +63,7 @@ def render() -> None:
     )
     top[2].download_button(
         "Export CSV",
-        data=guarded_download(functools.partial(audit.export_csv, flt), "admin"),
+        data=guarded_download(functools.partial(audit.export_csv, flt), Role.ADMIN),
         file_name="audit-log.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import action, require_role, ui_only
 from app.auth.identity import Identity
-from app.services import authentik_users
-from app.services.authentik_users import CreatedUser, CredentialNotSet
+from app.services import users
+from app.services.users import CreatedUser, CredentialNotSet
 from app.ui import account_fields
 from app.ui.account_fields import CREATE_USER_KEYS, authentik_groups, errors_by_widget
 from app.ui.feedback import show_error
+from app.ui.guard import action, require_page, ui_only
 from app.ui.text import md
+from app.utils.enums import Role
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
 KEYS = CREATE_USER_KEYS
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _create(identity: Identity) -> None:
     state = st.session_state
     for key in (K.CREATE_USER_ERRORS, K.CREATE_USER_PROBLEM, K.CREATE_USER_RESULT):
         state.pop(key, None)
     try:
         entered = account_fields.entered(KEYS)
-        created = authentik_users.create_user(actor=identity.username, **entered)
+        created = users.create_user(actor=identity.username, **entered)
     except InputError as err:
         state[K.CREATE_USER_ERRORS] = errors_by_widget({err.field: [err.message]})
         return
@@ -63,7 +64,7 @@ def _show_result(created: CreatedUser) -> None:
 
 
 def render() -> None:
-    require_role("admin")
+    require_page(__file__)
     st.title("Create user")
     st.caption("A new account in Authentik, with a password or a link to set one.")
     # The one-time password first: a later failure on this run must not hide it.

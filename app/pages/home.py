@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import require_role
 from app.services import status
+from app.ui.guard import require_page
 from app.ui.text import md
 
 _BADGE = {
@@ -21,7 +21,7 @@ def _statuses() -> list[status.ComponentStatus]:
 
 
 def render() -> None:
-    identity = require_role("admin", "moderator")
+    identity = require_page(__file__)
     st.title("Community Dashboard")
     st.markdown(f"Hello, {md(identity.label)}.")
     head = st.columns([4, 1])

@@ -1,4 +1,4 @@
-"""Invites (admin): create single-use Authentik invite links, list them, revoke them."""
+"""Invite links (admin): create single-use Authentik invite links, list them, revoke them."""
 
 from __future__ import annotations
 
@@ -7,28 +7,29 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
-from app.services import directory, invites
+from app.services import invite_links, users
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error, show_notice
+from app.ui.guard import action, require_page
 from app.ui.text import md
+from app.utils.enums import Role
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
-DEFAULT_DAYS = invites.DEFAULT_EXPIRY.days
+DEFAULT_DAYS = invite_links.DEFAULT_EXPIRY.days
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _create(identity: Identity) -> None:
     state = st.session_state
     for key in (K.INVITES_ERRORS, K.INVITES_PROBLEM, K.INVITES_NEW, K.INVITES_NOTICE):
         state.pop(key, None)
     try:
-        duration = invites.expiry_duration(
+        duration = invite_links.expiry_duration(
             days=int(state.get(K.INVITES_DAYS) or 0), hours=int(state.get(K.INVITES_HOURS) or 0)
         )
-        invite = invites.create(
+        invite = invite_links.create(
             actor=identity.username,
             label=state.get(K.INVITES_LABEL, ""),
             expires_in=duration,
@@ -50,8 +51,8 @@ def _create(identity: Identity) -> None:
     state[K.INVITES_GROUPS] = []
 
 
-@action("admin")
-def _revoke(identity: Identity, listed: dict[str, invites.Invite]) -> None:
+@action(Role.ADMIN)
+def _revoke(identity: Identity, listed: dict[str, invite_links.InviteLink]) -> None:
     state = st.session_state
     for key in (K.INVITES_PROBLEM, K.INVITES_NOTICE):
         state.pop(key, None)
@@ -60,7 +61,7 @@ def _revoke(identity: Identity, listed: dict[str, invites.Invite]) -> None:
         state[K.INVITES_PROBLEM] = InputError("invite", "choose an invite to revoke")
         return
     try:
-        invites.revoke(actor=identity.username, pk=invite.pk, name=invite.name)
+        invite_links.revoke(actor=identity.username, pk=invite.pk, name=invite.name)
     except DashboardError as err:
         state[K.INVITES_PROBLEM] = err
         return
@@ -71,7 +72,7 @@ def _revoke(identity: Identity, listed: dict[str, invites.Invite]) -> None:
         state.pop(K.INVITES_NEW)
 
 
-def _form(groups: list[directory.GroupChoice]) -> None:
+def _form(groups: list[users.GroupChoice]) -> None:
     errors = st.session_state.get(K.INVITES_ERRORS) or {}
     with st.form("invites_create", border=True):
         st.markdown("**New invite**")
@@ -110,7 +111,7 @@ def _form(groups: list[directory.GroupChoice]) -> None:
 
 def _new_invite() -> None:
     """The link just created, outside the form, with st.code's copy button."""
-    invite: invites.Invite | None = st.session_state.get(K.INVITES_NEW)
+    invite: invite_links.InviteLink | None = st.session_state.get(K.INVITES_NEW)
     if invite is None:
         return
     with st.container(border=True):
@@ -122,8 +123,8 @@ def _new_invite() -> None:
 
 
 def _listing() -> None:
-    listed = invites.list_invites()
-    st.subheader(f"Invites ({len(listed)})")
+    listed = invite_links.list_links()
+    st.subheader(f"Invite links ({len(listed)})")
     if not listed:
         st.caption("No invitations in Authentik.")
         return
@@ -160,8 +161,8 @@ def _listing() -> None:
 
 
 def render() -> None:
-    require_role("admin")
-    st.title("Invites")
+    require_page(__file__)
+    st.title("Invite links")
     st.caption("Single-use links to Authentik's enrollment flow.")
     groups = authentik_groups()
     if groups is None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth import web_session
-from app.auth.guard import public
 from app.auth.login import LoginRefused, log_in
+from app.ui import web_session
+from app.ui.guard import public
 from app.ui.sso import render_sso_login
 from app.utils.state import SessionKey
 

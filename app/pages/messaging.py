@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
 from app.services import messaging, rooms
-from app.services.room_progress import describe_outcome
+from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error
+from app.ui.guard import require_page
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey
@@ -84,7 +84,7 @@ def _results(run: SendRun) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin", "moderator")
+    identity = require_page(__file__)
     st.title("Messaging")
     if (problem := rooms.matrix_problem()) is not None:
         show_error(problem)

@@ -5,17 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import accounts, moderators, rooms
-from app.services.room_progress import describe_outcome
+from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error, show_notice
+from app.ui.guard import action, require_page
 from app.ui.text import md
+from app.utils.enums import Role
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _link(identity: Identity, account: accounts.AccountView) -> None:
     st.session_state.pop(K.MODERATORS_PROBLEM, None)
     try:
@@ -34,7 +35,7 @@ def _link(identity: Identity, account: accounts.AccountView) -> None:
     )
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _set_role(identity: Identity, account: accounts.AccountView, role: str) -> None:
     st.session_state.pop(K.MODERATORS_PROBLEM, None)
     try:
@@ -45,7 +46,7 @@ def _set_role(identity: Identity, account: accounts.AccountView, role: str) -> N
     st.session_state[K.MODERATORS_NOTICE] = f"{account.username} is now {role}."
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _set_power(identity: Identity, matrix_user_id: str, level: int) -> None:
     state = st.session_state
     state.pop(K.MODERATORS_PROBLEM, None)
@@ -90,7 +91,7 @@ def _power_section(matrix_user_id: str) -> None:
     if not labels:
         st.caption("No rooms yet: sync them on the Rooms page.")
         return
-    st.multiselect("Rooms", list(labels), key=K.MODERATORS_ROOMS, format_func=labels.get)
+    st.multiselect("Rooms", list(labels), key=K.MODERATORS_ROOMS, format_func=labels.__getitem__)
     st.multiselect(
         "All rooms of these categories",
         [c.name for c in rooms.categories()],
@@ -134,7 +135,7 @@ def _power_section(matrix_user_id: str) -> None:
 
 
 def render() -> None:
-    require_role("admin")
+    require_page(__file__)
     st.title("Moderators")
     st.caption(
         "Promote people to moderator (or admin), link their Matrix account, and give "
@@ -154,15 +155,15 @@ def render() -> None:
     cols = st.columns(2)
     cols[0].button(
         "Make moderator",
-        disabled=account.role == "moderator",
+        disabled=account.role == Role.MODERATOR,
         on_click=_set_role,
-        args=(account, "moderator"),
+        args=(account, Role.MODERATOR),
     )
     cols[1].button(
         "Make admin",
-        disabled=account.role == "admin",
+        disabled=account.role == Role.ADMIN,
         on_click=_set_role,
-        args=(account, "admin"),
+        args=(account, Role.ADMIN),
     )
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     if st.session_state.get(K.MODERATORS_FOR) != account.id:  # a new account: show its ID

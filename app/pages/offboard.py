@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import offboarding
 from app.services.journeys import JourneyView
@@ -13,8 +12,10 @@ from app.services.offboarding import OffboardingPreview, OffboardingRequest
 from app.services.offboarding_steps import ROOMS, TITLES
 from app.ui import journey_view, removal_preview
 from app.ui.feedback import show_error
+from app.ui.guard import action, require_page
 from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
 from app.ui.text import md
+from app.utils.enums import Role, StepStatus
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
 
@@ -24,7 +25,7 @@ def _clear(*keys: K) -> None:
         st.session_state.pop(key, None)
 
 
-@action("admin", "moderator")
+@action(Role.ADMIN, Role.MODERATOR)
 def _preview(_identity: Identity) -> None:
     state = st.session_state
     _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_RESULT, K.OFFBOARD_PROBLEM)
@@ -37,7 +38,7 @@ def _preview(_identity: Identity) -> None:
         state[K.OFFBOARD_PROBLEM] = err
 
 
-@action("admin", "moderator")
+@action(Role.ADMIN, Role.MODERATOR)
 def _run(identity: Identity, preview: OffboardingPreview) -> None:
     state = st.session_state
     _clear(K.OFFBOARD_PROBLEM)
@@ -61,7 +62,7 @@ def _run(identity: Identity, preview: OffboardingPreview) -> None:
     _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_REASON, K.OFFBOARD_CONFIRM, K.OFFBOARD_DELETE)
 
 
-@action("admin", "moderator")
+@action(Role.ADMIN, Role.MODERATOR)
 def _retry(identity: Identity, journey_id: int) -> None:
     try:
         st.session_state[K.OFFBOARD_RESULT] = offboarding.retry(
@@ -150,14 +151,15 @@ def _plan(identity: Identity, preview: OffboardingPreview) -> None:
 
 def _show_result(journey: JourneyView) -> None:
     with st.container(border=True):
-        word = {"done": "done", "failed": "needs attention"}.get(journey.status, journey.status)
+        words = {StepStatus.DONE: "done", StepStatus.FAILED: "needs attention"}
+        word = words.get(journey.status, journey.status)
         st.markdown(f"**Offboarding #{journey.id}: {md(journey.member)}**: {word}")
         journey_view.step_table(journey, TITLES)
         journey_view.room_results(journey, ROOMS, {})
 
 
 def render() -> None:
-    identity = require_role("admin", "moderator")
+    identity = require_page(__file__)
     st.title("Offboard member")
     st.caption(
         "Deactivate their Authentik account, revoke the invitations they made, and "

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import action, require_role, ui_only
 from app.auth.identity import Identity
-from app.services import directory, onboarding, rooms
-from app.services.authentik_users import Credential
-from app.services.directory import DirectoryQuery
+from app.services import onboarding, rooms, users
 from app.services.onboarding import OnboardingRequest, OnboardingResult
 from app.services.onboarding_steps import ROOMS, TITLES
+from app.services.users import Credential, UserQuery
 from app.ui import account_fields, journey_view
 from app.ui.account_fields import WIDGET_OF, AccountKeys, errors_by_widget
 from app.ui.feedback import show_error
+from app.ui.guard import action, require_page, ui_only
 from app.ui.text import md
 from app.utils.config import get_settings
+from app.utils.enums import Role, StepStatus
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
@@ -70,7 +70,7 @@ def _chosen_rooms() -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _submit(identity: Identity) -> None:
     state = st.session_state
     for key in (K.ONBOARD_ERRORS, K.ONBOARD_PROBLEM, K.ONBOARD_RESULT):
@@ -90,11 +90,11 @@ def _submit(identity: Identity) -> None:
         state[K.ONBOARD_PROBLEM] = err
         return
     state[K.ONBOARD_RESULT] = result
-    if result.journey.step("authentik_account").status == "done":
+    if result.journey.step("authentik_account").status == StepStatus.DONE:
         account_fields.clear(KEYS)
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _retry(identity: Identity, journey_id: int) -> None:
     try:
         st.session_state[K.ONBOARD_RESULT] = onboarding.retry(
@@ -134,7 +134,7 @@ def _show_result(result: OnboardingResult) -> None:
         )
 
 
-def _account_section(groups: list[directory.GroupChoice]) -> None:
+def _account_section(groups: list[users.GroupChoice]) -> None:
     st.subheader("1. Authentik account")
     mode = st.radio(
         "Account",
@@ -156,7 +156,7 @@ def _account_section(groups: list[directory.GroupChoice]) -> None:
         "Find the account", key=K.ONBOARD_SEARCH, placeholder="username, name or email"
     )
     matches = (
-        directory.page(query=DirectoryQuery(search=search), page_size=20).rows
+        users.page(query=UserQuery(search=search), page_size=20).rows
         if search.strip()
         else ()
     )
@@ -167,7 +167,7 @@ def _account_section(groups: list[directory.GroupChoice]) -> None:
         "Account",
         list(options),
         key=K.ONBOARD_EXISTING,
-        format_func=options.get,
+        format_func=options.__getitem__,
         index=None,
         placeholder="Type above, then pick" if not options else "Pick one",
     )
@@ -233,7 +233,7 @@ def _rooms_section() -> None:
         "Recommended rooms",
         list(labels),
         key=K.ONBOARD_RECOMMENDED,
-        format_func=labels.get,
+        format_func=labels.__getitem__,
         placeholder="Enter interests above",
     )
     st.multiselect(
@@ -241,7 +241,7 @@ def _rooms_section() -> None:
         [c.name for c in rooms.categories()],
         key=K.ONBOARD_CATEGORIES,
     )
-    st.multiselect("More rooms", list(labels), key=K.ONBOARD_HAND, format_func=labels.get)
+    st.multiselect("More rooms", list(labels), key=K.ONBOARD_HAND, format_func=labels.__getitem__)
     st.caption(f"{len(_chosen_rooms())} room(s) chosen.")
     _section_problem("Rooms")
 
@@ -261,7 +261,7 @@ def _welcome_section() -> None:
 
 
 def render() -> None:
-    require_role("admin")
+    require_page(__file__)
     st.title("Onboard member")
     st.session_state.setdefault(KEYS.credential, Credential.PASSWORD)
     if result := st.session_state.get(K.ONBOARD_RESULT):

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role, ui_only
-from app.services import moderation, rooms
-from app.services.room_progress import describe_outcome
+from app.services import removal, rooms
+from app.services.outcomes import describe_outcome
 from app.ui import removal_preview
 from app.ui.feedback import show_error
+from app.ui.guard import require_page, ui_only
 from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey
@@ -27,7 +27,7 @@ class RemovalPlan:
 
     user_id: str
     display_name: str
-    action: moderation.Action
+    action: removal.Action
     room_ids: tuple[str, ...]
     reason: str
     message_key: str
@@ -38,7 +38,7 @@ class RemovalPlan:
 @dataclass(frozen=True)
 class RemovalRun:
     plan: RemovalPlan
-    outcomes: tuple[moderation.RemovalOutcome, ...]
+    outcomes: tuple[removal.RemovalOutcome, ...]
 
 
 @ui_only
@@ -52,7 +52,7 @@ def _find(user_id: str) -> None:
            SessionKey.REMOVE_RESULT)
     bar = st.progress(0.0, text="Looking up the member's rooms…")
     try:
-        preview = moderation.preview_removal(
+        preview = removal.preview_removal(
             user_id, on_progress=lambda p: bar.progress(p.fraction, text=p.text))
     except DashboardError as err:
         st.session_state[SessionKey.REMOVE_ERROR] = err
@@ -61,9 +61,9 @@ def _find(user_id: str) -> None:
     bar.empty()
 
 
-def _plan_form(preview: moderation.RemovalPreview) -> None:
+def _plan_form(preview: removal.RemovalPreview) -> None:
     labels = {r.room_id: r.name for r in preview.rooms}
-    action = st.radio("Action", moderation.ACTIONS, key=SessionKey.REMOVE_ACTION,
+    action = st.radio("Action", removal.ACTIONS, key=SessionKey.REMOVE_ACTION,
                       format_func=ACTION_LABELS.__getitem__, horizontal=True)
     with st.form("remove_review"):
         # Unkeyed: the default (rooms where the bot may do this) follows the action.
@@ -78,10 +78,10 @@ def _plan_form(preview: moderation.RemovalPreview) -> None:
         if not st.form_submit_button("Review removal"):
             return
     try:
-        why = moderation.clean_reason(reason)
+        why = removal.clean_reason(reason)
         if not chosen:
             raise InputError("Rooms", "choose at least one room")
-        text = moderation.removal_message(
+        text = removal.removal_message(
             user_id=preview.user_id, display_name=preview.display_name, reason=why,
             message_key=key, custom_message=custom).text if key else ""
     except DashboardError as err:
@@ -107,7 +107,7 @@ def _confirm(actor: str, plan: RemovalPlan) -> None:
     right.button("Cancel", key=SessionKey.REMOVE_CANCEL, on_click=_clear,
                  args=(SessionKey.REMOVE_PLAN,))
     if confirmed:
-        _run(plan, lambda progress: moderation.remove_from_rooms(
+        _run(plan, lambda progress: removal.remove_from_rooms(
             actor=actor, user_id=plan.user_id, room_ids=plan.room_ids, action=plan.action,
             reason=plan.reason, message_key=plan.message_key or None,
             custom_message=plan.custom_message, display_name=plan.display_name,
@@ -116,7 +116,7 @@ def _confirm(actor: str, plan: RemovalPlan) -> None:
 
 def _run(
     plan: RemovalPlan,
-    work: Callable[[rooms.ProgressCallback], Sequence[moderation.RemovalOutcome]],
+    work: Callable[[rooms.ProgressCallback], Sequence[removal.RemovalOutcome]],
     previous: RemovalRun | None = None,
 ) -> None:
     """Run `work(on_progress)` with a progress bar; keep the (merged) outcomes; redraw."""
@@ -127,7 +127,7 @@ def _run(
         st.session_state[SessionKey.REMOVE_ERROR] = err
     else:
         if previous is not None:
-            outcomes = moderation.merge_outcomes(previous.outcomes, outcomes)
+            outcomes = removal.merge_outcomes(previous.outcomes, outcomes)
         st.session_state[SessionKey.REMOVE_RESULT] = RemovalRun(plan, tuple(outcomes))
         _clear(SessionKey.REMOVE_PLAN, SessionKey.REMOVE_ERROR)
     st.rerun()
@@ -147,10 +147,10 @@ def _results(actor: str, run: RemovalRun, labels: dict[str, str]) -> None:
         ]),
         hide_index=True, width="stretch",
     )
-    failed = moderation.failed_rooms(run.outcomes)
+    failed = removal.failed_rooms(run.outcomes)
     if failed and st.button(f"Retry failed rooms ({len(failed)})", key=SessionKey.REMOVE_RETRY,
                             icon=":material/replay:"):
-        _run(plan, lambda progress: moderation.retry_failed(
+        _run(plan, lambda progress: removal.retry_failed(
             actor=actor, user_id=plan.user_id, outcomes=run.outcomes, action=plan.action,
             reason=plan.reason, message_key=plan.message_key or None,
             custom_message=plan.custom_message, display_name=plan.display_name,
@@ -158,7 +158,7 @@ def _results(actor: str, run: RemovalRun, labels: dict[str, str]) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin", "moderator")
+    identity = require_page(__file__)
     st.title("Remove from rooms")
     if (problem := rooms.matrix_problem()) is not None:
         show_error(problem)
@@ -171,7 +171,7 @@ def render() -> None:
         _find(user_id)
     if error := st.session_state.get(SessionKey.REMOVE_ERROR):
         show_error(error)
-    preview: moderation.RemovalPreview | None = st.session_state.get(SessionKey.REMOVE_PREVIEW)
+    preview: removal.RemovalPreview | None = st.session_state.get(SessionKey.REMOVE_PREVIEW)
     run: RemovalRun | None = st.session_state.get(SessionKey.REMOVE_RESULT)
     labels = {r.room_id: r.name for r in preview.rooms} if preview else {}
     if preview is not None and run is None:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import require_role
 from app.services import room_invites, rooms
-from app.services.room_progress import RoomOutcome, describe_outcome
+from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error
+from app.ui.guard import require_page
 from app.ui.text import md
 from app.utils.errors import DashboardError
+from app.utils.matrix import RoomOutcome, Status
 from app.utils.state import SessionKey
 
 BY_CATEGORY, BY_SEARCH, ALL_ROOMS, BY_HAND, BY_INTERESTS = (
@@ -99,8 +100,8 @@ def _invite(actor: str, user_id: str, room_ids: list[str], labels: dict[str, str
 
 
 def _results(run: InviteRun) -> None:
-    done = sum(1 for o in run.outcomes if o.status == "done")
-    already = sum(1 for o in run.outcomes if o.status == "already")
+    done = sum(1 for o in run.outcomes if o.status == Status.DONE)
+    already = sum(1 for o in run.outcomes if o.status == Status.ALREADY)
     failed = len(run.outcomes) - done - already
     text = (
         f"{md(run.user_id)}: invited to {done} room(s); {already} already there; "
@@ -116,7 +117,7 @@ def _results(run: InviteRun) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin", "moderator")
+    identity = require_page(__file__)
     st.title("Invite to rooms")
     if (problem := rooms.matrix_problem()) is not None:
         show_error(problem)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import rooms
 from app.ui.feedback import show_error, show_notice
+from app.ui.guard import action, require_page
 from app.ui.text import md
+from app.utils.enums import Role, SyncStatus
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey
 
@@ -59,9 +60,9 @@ def _sync_section(identity: Identity, problem: DashboardError | None) -> None:
     if error := st.session_state.get(SessionKey.ROOMS_ERROR):
         show_error(error)
     if result := st.session_state.get(SessionKey.ROOMS_SYNC_RESULT):
-        if result.status == "ok":
+        if result.status == SyncStatus.OK:
             show_notice(result.message)
-        elif result.status == "failed":
+        elif result.status == SyncStatus.FAILED:
             st.error(md(result.message))
         else:
             st.warning(md(result.message))
@@ -80,7 +81,7 @@ def _directory() -> list[rooms.RoomView]:
         format_func=lambda c: c or "All categories",
     )
     show_small = cols[2].checkbox("Show small rooms", key=SessionKey.ROOMS_SHOW_SMALL)
-    page = rooms.directory(
+    page = rooms.page(
         search=search, category=category or "", include_small=show_small, limit=PAGE_SIZE
     )
     summary = f"**{page.total}** room(s)"
@@ -118,7 +119,7 @@ def _keep(action_notice: str) -> None:
     st.session_state.pop(SessionKey.ROOMS_SYNC_RESULT, None)
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _add_category(identity: Identity) -> None:
     try:
         name = st.session_state[SessionKey.ROOMS_NEW_CATEGORY]
@@ -130,7 +131,7 @@ def _add_category(identity: Identity) -> None:
         _keep(f"Category '{made.name}' added.")
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _delete_category(identity: Identity) -> None:
     name = st.session_state.get(SessionKey.ROOMS_DELETE_CATEGORY)
     try:
@@ -184,7 +185,7 @@ def _tag_editor(actor: str, shown: list[rooms.RoomView]) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin", "moderator")
+    identity = require_page(__file__)
     st.title("Rooms")
     problem = rooms.matrix_problem()
     if problem is not None:

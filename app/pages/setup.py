@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth import web_session
-from app.auth.guard import public
 from app.auth.setup import complete_setup
+from app.ui import web_session
 from app.ui.feedback import show_error
+from app.ui.guard import public
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey
 

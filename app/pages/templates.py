@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth.guard import action, require_role
 from app.auth.identity import Identity
 from app.services import templates
 from app.ui.feedback import show_error, show_notice
+from app.ui.guard import action, require_page
+from app.utils.enums import Role
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey
 
@@ -16,7 +17,7 @@ def _body_key(key: str) -> str:
     return f"{SessionKey.TEMPLATES_BODY}_{key}"
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _save(identity: Identity, key: str) -> None:
     st.session_state.pop(SessionKey.TEMPLATES_ERROR, None)
     try:
@@ -27,7 +28,7 @@ def _save(identity: Identity, key: str) -> None:
     st.session_state[SessionKey.TEMPLATES_NOTICE] = "Saved. The bot uses the new text from now on."
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _reset(identity: Identity, key: str) -> None:
     view = templates.reset(actor=identity.username, key=key)
     st.session_state[_body_key(key)] = view.body
@@ -36,7 +37,7 @@ def _reset(identity: Identity, key: str) -> None:
 
 
 def render() -> None:
-    require_role("admin")
+    require_page(__file__)
     st.title("Message templates")
     st.caption("What the bot writes when it welcomes, graduates or removes someone.")
     views = {v.key: v for v in templates.list_all()}

@@ -12,14 +12,23 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import action, require_role, ui_only
 from app.auth.identity import Identity
-from app.services import directory, directory_bulk
-from app.services.directory import DirectoryPage, DirectoryQuery, GroupChoice, UserRow
-from app.services.directory_bulk import LABELS, NEEDS_GROUP, BulkAction, Selected
+from app.services import users
+from app.services.users import (
+    LABELS,
+    NEEDS_GROUP,
+    BulkAction,
+    GroupChoice,
+    Selected,
+    UserPage,
+    UserQuery,
+    UserRow,
+)
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error
+from app.ui.guard import action, require_page, ui_only
 from app.ui.text import md
+from app.utils.enums import Role
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey as K
 
@@ -46,9 +55,9 @@ def _go(delta: int) -> None:
     _clear_selection()
 
 
-def _query() -> DirectoryQuery:
+def _query() -> UserQuery:
     state = st.session_state
-    return DirectoryQuery(
+    return UserQuery(
         search=state.get(K.USERS_SEARCH, ""),
         active=ACTIVE[state.get(K.USERS_ACTIVE, "any")],
         group_pk=state.get(K.USERS_GROUP),
@@ -83,9 +92,9 @@ def _filters(groups: list[GroupChoice]) -> None:
     )
     cols[3].selectbox(
         "Order",
-        list(directory.ORDERINGS),
+        list(users.ORDERINGS),
         key=K.USERS_ORDERING,
-        format_func=directory.ORDERINGS.__getitem__,
+        format_func=users.ORDERINGS.__getitem__,
         on_change=_filters_changed,
     )
     cols[4].selectbox(
@@ -93,14 +102,14 @@ def _filters(groups: list[GroupChoice]) -> None:
     )
 
 
-def _shown(query: DirectoryQuery) -> DirectoryPage:
+def _shown(query: UserQuery) -> UserPage:
     """The page on screen: kept while rows are selected, else fetched fresh from Authentik."""
     state = st.session_state
     view = (query, int(state.get(K.USERS_PAGE, 1)), int(state.get(K.USERS_PAGE_SIZE, 50)))
-    kept = state.get(K.USERS_SHOWN)
+    kept: tuple[tuple[UserQuery, int, int], UserPage] | None = state.get(K.USERS_SHOWN)
     if kept is not None and kept[0] == view and _selected_rows():
         return kept[1]
-    result = directory.page(query=query, page=view[1], page_size=view[2])
+    result = users.page(query=query, page=view[1], page_size=view[2])
     state[K.USERS_PAGE] = result.page  # past the end: Authentik's last page
     state[K.USERS_SHOWN] = ((query, result.page, view[2]), result)
     return result
@@ -111,7 +120,7 @@ def _selected_rows() -> list[int]:
     return list(table["selection"]["rows"])
 
 
-def _table(result: DirectoryPage) -> list[UserRow]:
+def _table(result: UserPage) -> list[UserRow]:
     frame = pd.DataFrame(
         [
             {
@@ -138,7 +147,7 @@ def _table(result: DirectoryPage) -> list[UserRow]:
     return [result.rows[i] for i in _selected_rows() if 0 <= i < len(result.rows)]
 
 
-def _pager(result: DirectoryPage) -> None:
+def _pager(result: UserPage) -> None:
     cols = st.columns([4, 1, 1], vertical_alignment="center")
     first = (result.page - 1) * result.page_size + 1 if result.rows else 0
     last = first + len(result.rows) - 1 if result.rows else 0
@@ -166,7 +175,7 @@ def _pager(result: DirectoryPage) -> None:
 
 def _detail(row: UserRow) -> None:
     with st.expander(f"{md(row.username)}: details", expanded=True):
-        detail = directory.user_detail(pk=row.pk)
+        detail = users.user_detail(pk=row.pk)
         left, right = st.columns(2)
         left.markdown(
             f"**{md(detail.name or detail.username)}** ({md(detail.username)}, pk {detail.pk})  \n"
@@ -179,25 +188,25 @@ def _detail(row: UserRow) -> None:
         right.json(detail.attributes, expanded=True)
 
 
-@action("admin")
+@action(Role.ADMIN)
 def _request_bulk(
     _identity: Identity, selected: list[UserRow], groups: dict[str, GroupChoice]
 ) -> None:
     """Button callback: check the request, then leave it for the run (which shows progress)."""
     state = st.session_state
     state.pop(K.USERS_BULK_ERRORS, None)
-    users = [Selected(r.pk, r.username) for r in selected]
+    chosen = [Selected(r.pk, r.username) for r in selected]
     group = groups.get(state.get(K.USERS_BULK_GROUP) or "")
     action = state.get(K.USERS_BULK_ACTION, BulkAction.DEACTIVATE)
     confirm = state.get(K.USERS_BULK_CONFIRM, "")
     try:
-        directory_bulk.check_bulk(action=action, users=users, group=group, confirm=confirm)
+        users.check_bulk(action=action, users=chosen, group=group, confirm=confirm)
     except InputError as err:
         state[K.USERS_BULK_ERRORS] = {err.field: [err.message]}
         return
     state[K.USERS_BULK_PENDING] = {
         "action": action,
-        "users": users,
+        "users": chosen,
         "group": group,
         "confirm": confirm,
     }
@@ -246,14 +255,14 @@ def _run_pending(actor: str) -> None:
     pending = st.session_state.pop(K.USERS_BULK_PENDING, None)
     if pending is None:
         return
-    action, users = BulkAction(pending["action"]), pending["users"]
-    with st.status(f"{LABELS[action]}: {len(users)} users…", expanded=True) as status:
+    action, chosen = BulkAction(pending["action"]), pending["users"]
+    with st.status(f"{LABELS[action]}: {len(chosen)} users…", expanded=True) as status:
         bar = st.progress(0.0)
         try:
-            outcomes = directory_bulk.bulk(
+            outcomes = users.bulk(
                 actor=actor,
                 action=action,
-                users=users,
+                users=chosen,
                 group=pending["group"],
                 confirm=pending["confirm"],
                 progress=lambda done, total: bar.progress(done / total, f"{done} of {total}"),
@@ -296,7 +305,7 @@ def _results() -> None:
             st.code(outcome.recovery_link, language=None)
 
 
-def _export(actor: str, query: DirectoryQuery) -> None:
+def _export(actor: str, query: UserQuery) -> None:
     st.subheader("Export")
     if st.button("Export the matching users as CSV", icon=":material/table_view:"):
         bar = st.progress(0.0, "Reading users from Authentik…")
@@ -305,7 +314,7 @@ def _export(actor: str, query: DirectoryQuery) -> None:
             bar.progress(done / total if total else 1.0, f"{done} of {total} users")
 
         try:
-            export = directory.export_csv(actor=actor, query=query, progress=progress)
+            export = users.export_csv(actor=actor, query=query, progress=progress)
         except DashboardError as err:
             show_error(err)
             return
@@ -323,7 +332,7 @@ def _export(actor: str, query: DirectoryQuery) -> None:
 
 
 def render() -> None:
-    identity = require_role("admin")
+    identity = require_page(__file__)
     st.title("Users directory")
     groups = authentik_groups()
     if groups is None:

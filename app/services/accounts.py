@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.auth.account_rules import (
+    active_admin_count,
+    check_role,
+    check_username,
+)
 from app.auth.passwords import check_new_password, hash_password
 from app.auth.sessions import revoke_account_sessions
+from app.db import audit_log
 from app.db.engine import session_scope
-from app.db.models import ROLES, Account, LoginSession, utcnow
-from app.services import audit
+from app.db.models import Account, LoginSession, utcnow
+from app.utils.enums import AuditAction, AuthSource, Role
 from app.utils.errors import DashboardError, InputError
-
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,149}$")
 
 
 class AccountError(DashboardError):
@@ -34,28 +37,6 @@ class AccountView:
     created_at: datetime
     last_login_at: datetime | None
     live_sessions: int
-
-
-def normalize_username(username: str) -> str:
-    return username.strip().lower()
-
-
-def check_username(username: str, *, field: str = "Username") -> str:
-    """The normalized username, or InputError naming the field."""
-    name = normalize_username(username)
-    if not _USERNAME.match(name):
-        raise InputError(
-            field,
-            "use 2-150 characters: lowercase letters, digits and . _ @ + - "
-            "(starting with a letter or digit)",
-        )
-    return name
-
-
-def check_role(role: str, *, field: str = "Role") -> str:
-    if role not in ROLES:
-        raise InputError(field, f"must be one of: {', '.join(ROLES)}")
-    return role
 
 
 def _view(account: Account, live_sessions: int = 0) -> AccountView:
@@ -86,25 +67,6 @@ def list_accounts() -> list[AccountView]:
         return [_view(a, live.get(a.id, 0)) for a in accounts]
 
 
-def role_of(username: str) -> str | None:
-    """The role of the active dashboard account `username`, read now; None if there is none."""
-    with session_scope() as db:
-        return db.scalar(
-            select(Account.role).where(Account.username == username, Account.is_active.is_(True))
-        )
-
-
-def active_admin_count(db: Session) -> int:
-    return (
-        db.scalar(
-            select(func.count(Account.id)).where(
-                Account.role == "admin", Account.is_active.is_(True)
-            )
-        )
-        or 0
-    )
-
-
 def create_account(
     *, actor: str, username: str, password: str, role: str, display_name: str = ""
 ) -> AccountView:
@@ -122,12 +84,16 @@ def create_account(
             password_hash=hash_password(password),
             role=role,
             is_active=True,
-            auth_source="local",
+            auth_source=AuthSource.LOCAL,
         )
         db.add(account)
         db.flush()
-        audit.record(
-            actor=actor, action="account.create", target=name, details={"role": role}, db=db
+        audit_log.record(
+            actor=actor,
+            action=AuditAction.ACCOUNT_CREATE,
+            target=name,
+            details={"role": role},
+            db=db,
         )
         return _view(account)
 
@@ -146,11 +112,11 @@ def set_active(*, actor: str, account_id: int, active: bool) -> AccountView:
         if not active:
             if account.username == actor:
                 raise AccountError("You cannot deactivate your own account.")
-            if account.role == "admin" and account.is_active and active_admin_count(db) <= 1:
+            if account.role == Role.ADMIN and account.is_active and active_admin_count(db) <= 1:
                 raise AccountError("This is the last active admin; make another admin first.")
         account.is_active = active
-        action = "account.activate" if active else "account.deactivate"
-        audit.record(actor=actor, action=action, target=account.username, db=db)
+        action = AuditAction.ACCOUNT_ACTIVATE if active else AuditAction.ACCOUNT_DEACTIVATE
+        audit_log.record(actor=actor, action=action, target=account.username, db=db)
         view = _view(account)
     if not active:
         revoke_account_sessions(account_id)
@@ -164,15 +130,15 @@ def set_role(*, actor: str, account_id: int, role: str) -> AccountView:
         account = _get(db, account_id)
         if account.role == role:
             return _view(account)
-        if account.role == "admin":
+        if account.role == Role.ADMIN:
             if account.username == actor:
                 raise AccountError("You cannot demote yourself; ask another admin.")
             if account.is_active and active_admin_count(db) <= 1:
                 raise AccountError("This is the last active admin; make another admin first.")
         previous, account.role = account.role, role
-        audit.record(
+        audit_log.record(
             actor=actor,
-            action="account.role",
+            action=AuditAction.ACCOUNT_ROLE,
             target=account.username,
             details={"from": previous, "to": role},
             db=db,
@@ -184,11 +150,13 @@ def reset_password(*, actor: str, account_id: int, new_password: str) -> Account
     """Set a new password and end the account's sessions (they must log in again)."""
     with session_scope() as db:
         account = _get(db, account_id)
-        if account.auth_source != "local":
+        if account.auth_source != AuthSource.LOCAL:
             raise AccountError("This account logs in through SSO; it has no dashboard password.")
         check_new_password(new_password, field="New password", username=account.username)
         account.password_hash = hash_password(new_password)
-        audit.record(actor=actor, action="account.password_reset", target=account.username, db=db)
+        audit_log.record(
+            actor=actor, action=AuditAction.ACCOUNT_PASSWORD_RESET, target=account.username, db=db
+        )
         view = _view(account)
     revoke_account_sessions(account_id)
     return view
@@ -199,7 +167,10 @@ def revoke_sessions(*, actor: str, account_id: int) -> int:
     with session_scope() as db:
         username = _get(db, account_id).username
     ended = revoke_account_sessions(account_id)
-    audit.record(
-        actor=actor, action="account.revoke_sessions", target=username, details={"ended": ended}
+    audit_log.record(
+        actor=actor,
+        action=AuditAction.ACCOUNT_REVOKE_SESSIONS,
+        target=username,
+        details={"ended": ended},
     )
     return ended

@@ -1,4 +1,5 @@
-"""Audit trail: write one row per action, search it, export it."""
+"""The audit log for people: search it, page through it, export it (rows are written by
+`app.db.audit_log`)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,24 @@ import csv
 import io
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
 
 from app.db.engine import session_scope
 from app.db.models import AuditEvent, utcnow
-from app.utils.authentik_enrollment import invite_ref
+from app.utils.authentik import invite_ref
+from app.utils.enums import AuditAction
 
 logger = logging.getLogger(__name__)
 
-SYSTEM_ACTOR = "system"
-_SECRET_WORDS = ("password", "token", "secret")
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
 CSV_COLUMNS = ("time", "actor", "action", "target", "member", "outcome", "details")
-_INVITE_ACTIONS = ("authentik.invite.create", "authentik.invite.revoke")
+_INVITE_ACTIONS = (AuditAction.INVITE_LINK_CREATE, AuditAction.INVITE_LINK_REVOKE)
 
 
 @dataclass(frozen=True)
@@ -60,45 +61,7 @@ class AuditPage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _scrub(details: Mapping[str, Any]) -> dict[str, Any]:
-    """Drop anything that looks like a credential: the audit log is read by many."""
-    clean: dict[str, Any] = {}
-    for key, value in details.items():
-        if any(word in key.lower() for word in _SECRET_WORDS):
-            continue
-        clean[key] = _scrub(value) if isinstance(value, Mapping) else value
-    return clean
-
-
-def record(
-    *,
-    actor: str,
-    action: str,
-    outcome: str = "ok",
-    target: str = "",
-    member: str = "",
-    details: Mapping[str, Any] | None = None,
-    db: Session | None = None,
-) -> None:
-    """Append one event. Pass `db` to commit it atomically with the action's own writes."""
-    event = AuditEvent(
-        occurred_at=utcnow(),
-        actor=actor[:150],
-        action=action[:64],
-        target=target[:255],
-        member=member[:255],
-        outcome=outcome,
-        details=json.loads(json.dumps(_scrub(details or {}), default=str)),
-    )
-    logger.info("audit %s by %s on %s: %s", action, actor, target or member or "-", outcome)
-    if db is not None:
-        db.add(event)
-        return
-    with session_scope() as own:
-        own.add(event)
-
-
-def _filtered(query: Select, flt: AuditFilter) -> Select:
+def _filtered(query: SelectT, flt: AuditFilter) -> SelectT:
     if flt.actor:
         query = query.where(AuditEvent.actor == flt.actor)
     if flt.action:
@@ -119,7 +82,9 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min).replace(tzinfo=utcnow().tzinfo)
 
 
-def _without_invite_pk(action: str, target: str, details: dict[str, Any]) -> tuple[str, dict]:
+def _without_invite_pk(
+    action: str, target: str, details: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
     """Rows written before invitations were audited by reference hold the pk, which is the
     invite link's secret: show its `invite_ref` instead (the rows themselves stay as written)."""
     pk = details.get("pk")

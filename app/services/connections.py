@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from app.utils.authentik import AuthentikClient
 from app.utils.config import Settings, get_settings
@@ -19,7 +19,9 @@ from app.utils.matrix import MatrixClient
 C = TypeVar("C", AuthentikClient, MatrixClient)
 
 _lock = threading.Lock()
-_clients: dict[str, tuple[tuple[object, ...], object]] = {}
+# By name ("authentik", "matrix"): the client and the settings it was built from. Each slot
+# only ever holds what `_shared` built (or a test put) for that name, hence the casts below.
+_clients: dict[str, tuple[tuple[object, ...], AuthentikClient | MatrixClient]] = {}
 _overrides: dict[str, object] = {}
 
 
@@ -40,17 +42,17 @@ def _shared(
     name: str, key_of: Callable[[Settings], tuple[object, ...]], build: Callable[[Settings], C]
 ) -> C:
     if name in _overrides:
-        return _overrides[name]  # type: ignore[return-value]
+        return cast(C, _overrides[name])
     settings = get_settings()
     key = key_of(settings)
     with _lock:
         cached = _clients.get(name)
         if cached is not None and cached[0] == key:
-            return cached[1]  # type: ignore[return-value]
+            return cast(C, cached[1])
         client = build(settings)  # raises NotConfigured naming the missing variables
         _clients[name] = (key, client)
     if cached is not None:
-        cached[1].close()  # type: ignore[attr-defined]
+        cached[1].close()
     return client
 
 
@@ -80,7 +82,7 @@ def close_all() -> None:
         clients = [client for _, client in _clients.values()]
         _clients.clear()
     for client in clients:
-        client.close()  # type: ignore[attr-defined]
+        client.close()
 
 
 def authentik_status() -> str:

@@ -13,8 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.services import audit, journeys
-from app.services.journeys import DONE, FAILED, SKIPPED, JourneyView
+from app.db import audit_log
+from app.services import journeys
+from app.services.journeys import JourneyView
+from app.utils.enums import AuditAction, AuditOutcome, StepStatus
 from app.utils.errors import DashboardError
 
 logger = logging.getLogger(__name__)
@@ -22,22 +24,22 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StepOutcome:
-    status: str  # done | failed | skipped
+    status: StepStatus  # done | failed | skipped
     reason: str = ""
     result: dict[str, Any] = field(default_factory=dict)
     partial: bool = False  # failed, but some of its items were done (audited as "partial")
 
 
 def done(reason: str = "", **result: Any) -> StepOutcome:
-    return StepOutcome(DONE, reason, result)
+    return StepOutcome(StepStatus.DONE, reason, result)
 
 
 def skipped(reason: str, **result: Any) -> StepOutcome:
-    return StepOutcome(SKIPPED, reason, result)
+    return StepOutcome(StepStatus.SKIPPED, reason, result)
 
 
 def failed(reason: str, *, partial: bool = False, **result: Any) -> StepOutcome:
-    return StepOutcome(FAILED, reason, result, partial)
+    return StepOutcome(StepStatus.FAILED, reason, result, partial)
 
 
 StepFn = Callable[[JourneyView], StepOutcome]
@@ -71,10 +73,10 @@ class Step:
     run: StepFn
 
 
-def _audit_outcome(outcome: StepOutcome) -> str:
-    if outcome.status == FAILED:
-        return "partial" if outcome.partial else "failed"
-    return "ok"
+def _audit_outcome(outcome: StepOutcome) -> AuditOutcome:
+    if outcome.status == StepStatus.FAILED:
+        return AuditOutcome.PARTIAL if outcome.partial else AuditOutcome.FAILED
+    return AuditOutcome.OK
 
 
 def run_step(journey_id: int, step: Step, *, actor: str) -> StepOutcome | None:
@@ -96,9 +98,9 @@ def run_step(journey_id: int, step: Step, *, actor: str) -> StepOutcome | None:
     details: dict[str, Any] = {"journey": journey_id, "status": outcome.status}
     if outcome.reason:
         details["reason"] = outcome.reason
-    audit.record(
+    audit_log.record(
         actor=actor,
-        action=f"{journey.kind}.{step.name}",
+        action=AuditAction.journey_step(journey.kind, step.name),
         outcome=_audit_outcome(outcome),
         target=f"{journey.kind} #{journey_id}",
         member=member,

@@ -15,18 +15,18 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from app.db.engine import session_scope
+from app.db.engine import rows_changed, session_scope
 from app.db.models import Journey, JourneyStep, utcnow
+from app.utils.enums import JourneyKind, StepStatus
 
-PENDING, RUNNING, DONE, FAILED, SKIPPED = "pending", "running", "done", "failed", "skipped"
-FINISHED = (DONE, SKIPPED)
+FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
 STALE_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
 class StepView:
     name: str
-    status: str
+    status: StepStatus
     reason: str
     result: dict[str, Any]
     attempts: int
@@ -34,11 +34,11 @@ class StepView:
 
     @property
     def stale(self) -> bool:
-        return self.status == RUNNING and utcnow() - self.updated_at > STALE_AFTER
+        return self.status == StepStatus.RUNNING and utcnow() - self.updated_at > STALE_AFTER
 
     @property
     def retryable(self) -> bool:
-        return self.status in (PENDING, FAILED) or self.stale
+        return self.status in (StepStatus.PENDING, StepStatus.FAILED) or self.stale
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,13 @@ class JourneyView:
         return next(s for s in self.steps if s.name == name)
 
     @property
-    def status(self) -> str:
+    def status(self) -> StepStatus:
         """done when every step finished; failed when any failed; else in progress."""
         if all(s.status in FINISHED for s in self.steps):
-            return DONE
-        if any(s.status == FAILED or s.stale for s in self.steps):
-            return FAILED
-        return RUNNING
+            return StepStatus.DONE
+        if any(s.status == StepStatus.FAILED or s.stale for s in self.steps):
+            return StepStatus.FAILED
+        return StepStatus.RUNNING
 
     @property
     def member(self) -> str:
@@ -87,7 +87,8 @@ def _view(journey: Journey) -> JourneyView:
         matrix_user_id=journey.matrix_user_id,
         params=dict(journey.params or {}),
         steps=tuple(
-            StepView(s.name, s.status, s.reason, dict(s.result or {}), s.attempts, s.updated_at)
+            StepView(s.name, StepStatus(s.status), s.reason, dict(s.result or {}), s.attempts,
+                     s.updated_at)
             for s in journey.steps
         ),
     )
@@ -95,7 +96,7 @@ def _view(journey: Journey) -> JourneyView:
 
 def create(
     *,
-    kind: str,
+    kind: JourneyKind,
     actor: str,
     steps: Sequence[str],
     member_name: str = "",
@@ -128,7 +129,7 @@ def get(journey_id: int) -> JourneyView:
         return _view(journey)
 
 
-def recent(kind: str, *, limit: int = 20) -> list[JourneyView]:
+def recent(kind: JourneyKind, *, limit: int = 20) -> list[JourneyView]:
     with session_scope() as db:
         rows = db.scalars(
             select(Journey)
@@ -169,20 +170,21 @@ def claim(journey_id: int, name: str) -> bool:
                 JourneyStep.journey_id == journey_id,
                 JourneyStep.name == name,
                 or_(
-                    JourneyStep.status.in_((PENDING, FAILED)),
-                    (JourneyStep.status == RUNNING) & (JourneyStep.updated_at < now - STALE_AFTER),
+                    JourneyStep.status.in_((StepStatus.PENDING, StepStatus.FAILED)),
+                    (JourneyStep.status == StepStatus.RUNNING)
+                    & (JourneyStep.updated_at < now - STALE_AFTER),
                 ),
             )
-            .values(status=RUNNING, attempts=JourneyStep.attempts + 1, updated_at=now)
+            .values(status=StepStatus.RUNNING, attempts=JourneyStep.attempts + 1, updated_at=now)
         )
-        return result.rowcount == 1
+        return rows_changed(result) == 1
 
 
 def finish(
     journey_id: int,
     name: str,
     *,
-    status: str,
+    status: StepStatus,
     reason: str = "",
     result: Mapping[str, Any] | None = None,
 ) -> None:

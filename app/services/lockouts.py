@@ -10,9 +10,10 @@ from datetime import datetime
 
 from app.auth import lockout
 from app.auth.lockout import LockedUsername
+from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import utcnow
-from app.services import audit
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 
 __all__ = ["LockedUsername", "locked_usernames", "unlock"]
@@ -35,9 +36,9 @@ def unlock(*, actor: str, username: str, now: datetime | None = None) -> bool:
     now = now or utcnow()
     with session_scope() as db:
         was_locked_until = lockout.unlock(db, name, now)
-        audit.record(
+        audit_log.record(
             actor=actor,
-            action="login.unlock",
+            action=AuditAction.LOGIN_UNLOCK,
             target=name,
             details={
                 "was_locked": was_locked_until is not None,

@@ -12,22 +12,16 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.services import audit, connections
-from app.services.room_catalog import rooms_by_id
-from app.services.room_invites import room_list
-from app.services.room_progress import (
-    ProgressCallback,
-    audit_details,
-    audit_outcome,
-    fan_out,
-    guarded,
-    relay,
-)
-from app.utils import matrix_ids
+from app.db import audit_log
+from app.services import connections
+from app.services.outcomes import audit_details, audit_outcome
+from app.services.progress import ProgressCallback, fan_out, guarded, relay
+from app.services.rooms.catalog import rooms_by_id
 from app.utils.config import get_settings
+from app.utils.enums import AuditAction, AuditOutcome
 from app.utils.errors import InputError
-from app.utils.matrix import MatrixError, RoomOutcome, SentMessage, Status
-from app.utils.matrix_bulk import reason_of, status_of
+from app.utils.matrix import MatrixError, RoomOutcome, SentMessage, Status, reason_of, status_of
+from app.utils.matrix import ids as matrix_ids
 
 logger = logging.getLogger(__name__)
 
@@ -94,15 +88,15 @@ def send_to_rooms(
     """Post `body` (plus the suffix) in each room; a done outcome's reason is the event ID."""
     on_progress = guarded(on_progress)
     text = _body(body)
-    rooms = room_list(room_ids)
+    rooms = matrix_ids.room_list(room_ids)
     client = connections.matrix()
     client.check_token()  # one request, so a refused token is one clear error, not N failures
     message = compose(text)
     outcomes = client.send_many(rooms, message.text, html_body=message.html, notice=notice,
                                 on_outcome=relay(on_progress, SEND_PHASE, len(rooms)))
-    audit.record(actor=actor, action="messages.rooms", outcome=audit_outcome(outcomes),
-                 target=f"{len(rooms)} rooms",
-                 details={**audit_details(outcomes), "encrypted": len(encrypted_rooms(rooms)),
+    audit_log.record(actor=actor, action=AuditAction.MESSAGES_ROOMS,
+                     outcome=audit_outcome(outcomes), target=f"{len(rooms)} rooms",
+                     details={**audit_details(outcomes), "encrypted": len(encrypted_rooms(rooms)),
                           "characters": len(text)})
     return outcomes
 
@@ -142,8 +136,9 @@ def send_direct(
         else:
             outcome = DirectOutcome(user, Status.DONE, result.event_id, result.room_id)
         outcomes.append(outcome)
-        audit.record(actor=actor, action="messages.direct",
-                     outcome="ok" if outcome.ok else "failed", target=user, member=user,
-                     details={"status": str(outcome.status), "reason": outcome.reason[:300],
+        audit_log.record(actor=actor, action=AuditAction.MESSAGES_DIRECT,
+                         outcome=AuditOutcome.OK if outcome.ok else AuditOutcome.FAILED,
+                         target=user, member=user,
+                         details={"status": str(outcome.status), "reason": outcome.reason[:300],
                               "room_id": outcome.room_id, "characters": len(text)})
     return outcomes

@@ -7,15 +7,17 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import Account
-from app.services import audit, connections
+from app.services import connections
 from app.services.accounts import AccountError
-from app.services.room_invites import room_list
-from app.services.room_progress import ProgressCallback, audit_details, audit_outcome, relay
-from app.utils import matrix_ids
+from app.services.outcomes import audit_details, audit_outcome
+from app.services.progress import ProgressCallback, relay
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 from app.utils.matrix import RoomOutcome
+from app.utils.matrix import ids as matrix_ids
 
 MODERATOR_LEVEL = 50
 MAX_LEVEL = 100
@@ -28,7 +30,7 @@ def linked_matrix_ids() -> dict[int, str]:
         rows = db.execute(
             select(Account.id, Account.matrix_user_id).where(Account.matrix_user_id.is_not(None))
         ).all()
-        return {account_id: user for account_id, user in rows}
+        return {account_id: user for account_id, user in rows if user is not None}
 
 
 def link_matrix_id(*, actor: str, account_id: int, matrix_user_id: str) -> str:
@@ -39,8 +41,12 @@ def link_matrix_id(*, actor: str, account_id: int, matrix_user_id: str) -> str:
         if account is None:
             raise AccountError(f"No dashboard account with id {account_id}")
         account.matrix_user_id = user or None
-        audit.record(
-            actor=actor, action="moderator.link_matrix", target=account.username, member=user, db=db
+        audit_log.record(
+            actor=actor,
+            action=AuditAction.MODERATOR_LINK_MATRIX,
+            target=account.username,
+            member=user,
+            db=db,
         )
     return user
 
@@ -57,7 +63,7 @@ def set_room_power(
     user = matrix_ids.user_id(matrix_user_id, field=MATRIX_FIELD)
     if isinstance(level, bool) or not 0 <= int(level) <= MAX_LEVEL:
         raise InputError("Power level", f"use a whole number from 0 to {MAX_LEVEL}")
-    rooms = room_list(room_ids)
+    rooms = matrix_ids.room_list(room_ids)
     client = connections.matrix()
     outcomes = client.set_power_level_many(
         user_id=user,
@@ -65,9 +71,9 @@ def set_room_power(
         level=int(level),
         on_outcome=relay(on_progress, "Setting power levels", len(rooms)),
     )
-    audit.record(
+    audit_log.record(
         actor=actor,
-        action="moderator.power",
+        action=AuditAction.MODERATOR_POWER,
         outcome=audit_outcome(outcomes),
         target=user,
         member=user,

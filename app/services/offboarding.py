@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from app.services import accounts, connections, journeys, moderation, protected
+from app.auth.account_rules import role_of
+from app.services import connections, journeys, protected, removal
 from app.services import offboarding_steps as steps
-from app.services.invites import Invite
+from app.services.invite_links import InviteLink
 from app.services.journey_runner import run_parallel
 from app.services.journeys import JourneyView
-from app.services.room_invites import room_list
-from app.utils import authentik_validation as check
-from app.utils import matrix_ids
 from app.utils.authentik import User
+from app.utils.authentik import validation as check
 from app.utils.config import get_settings
+from app.utils.enums import AuditAction, JourneyKind, Role
 from app.utils.errors import DashboardError, InputError, NotConfigured
+from app.utils.matrix import ids as matrix_ids
 
-KIND = "offboarding"
+KIND = JourneyKind.OFFBOARDING
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class OffboardingRequest:
     matrix_user_id: str = ""
     reason: str = ""
     action: str = "kick"  # kick | ban
-    message_key: str = ""  # "" = no message; else one of moderation.MESSAGE_KEYS
+    message_key: str = ""  # "" = no message; else one of removal.MESSAGE_KEYS
     custom_message: str = ""
     delete_account: bool = False  # else deactivate
     delete_confirmation: str = ""  # must repeat the username to delete
@@ -39,8 +40,8 @@ class OffboardingPreview:
 
     authentik_user: User | None
     authentik_problem: str
-    invitations: tuple[Invite, ...]
-    rooms: moderation.RemovalPreview | None
+    invitations: tuple[InviteLink, ...]
+    rooms: removal.RemovalPreview | None
     matrix_problem: str
     protected: str = ""  # why the Authentik account may not be offboarded here, if so
 
@@ -66,7 +67,7 @@ def preview(*, authentik_username: str = "", matrix_user_id: str = "") -> Offboa
     if matrix:
         matrix_ids.user_id(matrix)
     user, authentik_problem = _lookup_user(username)
-    found: tuple[Invite, ...] = ()
+    found: tuple[InviteLink, ...] = ()
     guard = ""
     if user is not None:
         try:
@@ -78,7 +79,7 @@ def preview(*, authentik_username: str = "", matrix_user_id: str = "") -> Offboa
     if matrix:
         try:
             guard = guard or protected.matrix_reason(matrix) or ""
-            rooms = moderation.preview_removal(matrix)
+            rooms = removal.preview_removal(matrix)
         except DashboardError as err:
             matrix_problem = str(err)
     return OffboardingPreview(user, authentik_problem, found, rooms, matrix_problem, guard)
@@ -90,11 +91,11 @@ def check_request(request: OffboardingRequest) -> OffboardingRequest:
     username, matrix = request.authentik_username.strip(), request.matrix_user_id.strip()
     if not username and not matrix:
         raise InputError("Member", "enter an Authentik username, a Matrix ID, or both")
-    reason = moderation.clean_reason(request.reason)
-    if request.action not in moderation.ACTIONS:
+    reason = removal.clean_reason(request.reason)
+    if request.action not in removal.ACTIONS:
         raise InputError("Action", "choose kick or ban")
-    if request.message_key and request.message_key not in moderation.MESSAGE_KEYS:
-        raise InputError("Message", f"choose one of {', '.join(moderation.MESSAGE_KEYS)}")
+    if request.message_key and request.message_key not in removal.MESSAGE_KEYS:
+        raise InputError("Message", f"choose one of {', '.join(removal.MESSAGE_KEYS)}")
     if username:
         if settings.authentik_missing:
             raise NotConfigured("Authentik", settings.authentik_missing)
@@ -105,7 +106,7 @@ def check_request(request: OffboardingRequest) -> OffboardingRequest:
         if settings.matrix_missing:
             raise NotConfigured("Matrix", settings.matrix_missing)
         matrix = matrix_ids.user_id(matrix)
-    rooms = tuple(room_list(request.room_ids)) if request.room_ids else ()
+    rooms = tuple(matrix_ids.room_list(request.room_ids)) if request.room_ids else ()
     return OffboardingRequest(
         **{
             **asdict(request),
@@ -136,18 +137,20 @@ def start(*, actor: str, request: OffboardingRequest) -> JourneyView:
 def _check_authority(actor: str, request: OffboardingRequest) -> None:
     """Deleting an account is for admins; protected accounts are never offboarded here."""
     target = request.authentik_username or request.matrix_user_id
-    if request.delete_account and accounts.role_of(actor) != "admin":
+    if request.delete_account and role_of(actor) != Role.ADMIN:
         raise protected.refuse(
-            actor=actor, action="offboarding.start", target=target,
+            actor=actor, action=AuditAction.OFFBOARDING_START, target=target,
             reason="Only admins may delete an Authentik account; deactivate it instead.",
         )
     if request.matrix_user_id and (why := protected.matrix_reason(request.matrix_user_id)):
-        raise protected.refuse(actor=actor, action="offboarding.start", target=target, reason=why)
+        raise protected.refuse(
+            actor=actor, action=AuditAction.OFFBOARDING_START, target=target, reason=why
+        )
     if request.authentik_username:
         user = connections.authentik().find_user(request.authentik_username)
         if user is not None and (why := protected.authentik_reason(user)):
             raise protected.refuse(
-                actor=actor, action="offboarding.start", target=target, reason=why
+                actor=actor, action=AuditAction.OFFBOARDING_START, target=target, reason=why
             )
 
 

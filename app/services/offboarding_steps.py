@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from app.services import connections, invites, journeys, moderation, protected
+from app.services import connections, invite_links, journeys, protected, removal
 from app.services.journey_runner import (
     RoomResults,
     Step,
@@ -60,9 +60,11 @@ def _account(journey: JourneyView) -> StepOutcome:
     return done(f"deactivated {username}", pk=user.pk, deactivated=True)
 
 
-def open_invitations_by(username: str) -> list[invites.Invite]:
+def open_invitations_by(username: str) -> list[invite_links.InviteLink]:
     """Invitations `username` created that still work."""
-    return [i for i in invites.list_invites() if i.created_by == username and not i.is_expired()]
+    return [
+        i for i in invite_links.list_links() if i.created_by == username and not i.is_expired()
+    ]
 
 
 def _invitations(journey: JourneyView, *, actor: str) -> StepOutcome:
@@ -74,7 +76,7 @@ def _invitations(journey: JourneyView, *, actor: str) -> StepOutcome:
     open_ones = open_invitations_by(username)
     for invite in open_ones:
         try:
-            invites.revoke(actor=actor, pk=invite.pk, name=invite.name)
+            invite_links.revoke(actor=actor, pk=invite.pk, name=invite.name)
         except DashboardError as err:
             problems.append(f"{invite.name}: {err}")
         else:
@@ -98,9 +100,9 @@ def _rooms(journey: JourneyView, *, actor: str) -> StepOutcome:
         return done("not in any room the bot shares with them")
     rooms: RoomResults = dict(journey.step(ROOMS).result.get("rooms") or {})
     todo = rooms_left(chosen, rooms)
-    sent = (moderation.MESSAGE_SENT, moderation.MESSAGE_SENT_BEFORE)
+    sent = (removal.MESSAGE_SENT, removal.MESSAGE_SENT_BEFORE)
     messaged = [room for room, r in rooms.items() if r.get("message") in sent]
-    outcomes = moderation.remove_from_rooms(
+    outcomes = removal.remove_from_rooms(
         actor=actor,
         user_id=user,
         room_ids=todo,

@@ -16,16 +16,16 @@ from typing import Any
 
 from app.services import background, journeys
 from app.services import onboarding_steps as steps
-from app.services.authentik_users import Credential, display_name
 from app.services.journey_runner import run_parallel, run_step
-from app.services.journeys import DONE, JourneyView
-from app.services.room_invites import room_list
-from app.utils import authentik_validation as check
-from app.utils import matrix_ids
+from app.services.journeys import JourneyView
+from app.services.users import Credential, display_name
+from app.utils.authentik import validation as check
 from app.utils.config import get_settings
+from app.utils.enums import JourneyKind, StepStatus
 from app.utils.errors import InputError, NotConfigured
+from app.utils.matrix import ids as matrix_ids
 
-KIND = "onboarding"
+KIND = JourneyKind.ONBOARDING
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def check_request(request: OnboardingRequest) -> OnboardingRequest:
     if request.room_ids:
         if not matrix:
             raise InputError("Matrix user ID", "link a Matrix account to invite them to rooms")
-        cleaned["room_ids"] = tuple(room_list(request.room_ids))
+        cleaned["room_ids"] = tuple(matrix_ids.room_list(request.room_ids))
     return OnboardingRequest(**{**asdict(request), **cleaned})
 
 
@@ -116,7 +116,8 @@ def _run(actor: str, journey_id: int) -> OnboardingResult:
     welcome: Future[Any] | None = None
     journey = journeys.get(journey_id)
     if journey.step(steps.WELCOME).retryable:
-        if journey.step(steps.MATRIX).status == DONE:  # the slow part: off the admin's wait
+        if journey.step(steps.MATRIX).status == StepStatus.DONE:
+            # The slow part, off the admin's wait.
             welcome = background.submit(run_step, journey_id, steps.welcome_step(), actor=actor)
         else:  # skipped or failed at once: nothing to wait for
             run_step(journey_id, steps.welcome_step(), actor=actor)

@@ -6,8 +6,7 @@ import time
 from dataclasses import dataclass
 from functools import partial
 
-from app.services import authentik_users, connections, journeys, room_invites, templates
-from app.services.authentik_users import CreatedUser, Credential, CredentialNotSet
+from app.services import connections, journeys, room_invites, templates, users
 from app.services.journey_runner import (
     RoomResults,
     Step,
@@ -18,10 +17,12 @@ from app.services.journey_runner import (
     rooms_outcome,
     skipped,
 )
-from app.services.journeys import DONE, SKIPPED, JourneyView
+from app.services.journeys import JourneyView
 from app.services.messaging import compose
-from app.services.room_presence import PRESENT
+from app.services.removal import PRESENT
+from app.services.users import CreatedUser, Credential, CredentialNotSet
 from app.utils.config import get_settings
+from app.utils.enums import StepStatus
 
 AUTHENTIK, MATRIX, ROOMS, GRADUATION, WELCOME = (
     "authentik_account",
@@ -81,7 +82,7 @@ def _authentik(journey: JourneyView, *, actor: str, box: SecretBox) -> StepOutco
     earlier = journey.step(AUTHENTIK).result
     if earlier.get("pk") is None:
         try:
-            created = authentik_users.create_user(
+            created = users.create_user(
                 actor=actor,
                 first_name=params["first_name"],
                 last_name=params["last_name"],
@@ -102,7 +103,7 @@ def _authentik(journey: JourneyView, *, actor: str, box: SecretBox) -> StepOutco
                 str(err), pk=err.user.pk, username=err.user.username, credential_set=False
             )
     else:  # created by an earlier attempt whose credential step failed
-        created = authentik_users.set_credential(
+        created = users.set_credential(
             actor=actor,
             user=CreatedUser(
                 pk=int(earlier["pk"]),
@@ -141,9 +142,9 @@ def _matrix(journey: JourneyView) -> StepOutcome:
 def _needs_matrix(journey: JourneyView) -> StepOutcome | None:
     """The Matrix steps wait for the linked account: skipped without one, failed until then."""
     status = journeys.get(journey.id).step(MATRIX).status
-    if status == SKIPPED:
+    if status == StepStatus.SKIPPED:
         return skipped("no Matrix account linked")
-    if status != DONE:
+    if status != StepStatus.DONE:
         return failed("the Matrix account step has not succeeded yet")
     return None
 

@@ -13,8 +13,10 @@ request that changes something; pages only show the refusal early.
 
 from __future__ import annotations
 
-from app.services import audit, connections
+from app.db import audit_log
+from app.services import connections
 from app.utils.authentik import User
+from app.utils.enums import AuditAction, AuditOutcome
 from app.utils.errors import PermissionDenied
 
 
@@ -57,12 +59,12 @@ def matrix_reason(user_id: str) -> str | None:
     return None
 
 
-def refuse(*, actor: str, action: str, target: str, reason: str) -> ProtectedTarget:
+def refuse(*, actor: str, action: AuditAction, target: str, reason: str) -> ProtectedTarget:
     """Audit the refusal and return the error to raise."""
-    audit.record(
+    audit_log.record(
         actor=actor,
         action=action,
-        outcome="denied",
+        outcome=AuditOutcome.DENIED,
         target=target,
         member=target,
         details={"reason": "protected target", "why": reason},

@@ -5,32 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from app.services import audit, connections
-from app.services.room_progress import (
-    ProgressCallback,
-    audit_details,
-    audit_outcome,
-    guarded,
-    relay,
-)
-from app.utils import matrix_ids
+from app.db import audit_log
+from app.services import connections
+from app.services.outcomes import audit_details, audit_outcome
+from app.services.progress import ProgressCallback, guarded, relay
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 from app.utils.matrix import RoomOutcome
+from app.utils.matrix import ids as matrix_ids
 
 logger = logging.getLogger(__name__)
 
 PHASE = "Inviting"
 USER_FIELD = "Matrix user ID"
-
-
-def room_list(room_ids: Sequence[str], *, field: str = "Rooms") -> list[str]:
-    """Validated, de-duplicated room IDs in order; at least one."""
-    if isinstance(room_ids, str):
-        raise TypeError("room_ids must be a list of room IDs, not one string")
-    rooms = list(dict.fromkeys(matrix_ids.room_id(r, field=field) for r in room_ids))
-    if not rooms:
-        raise InputError(field, "choose at least one room")
-    return rooms
 
 
 def invite_to_rooms(
@@ -44,7 +31,7 @@ def invite_to_rooms(
     """
     on_progress = guarded(on_progress)
     user = matrix_ids.user_id(user_id, field=USER_FIELD)
-    rooms = room_list(room_ids)
+    rooms = matrix_ids.room_list(room_ids)
     client = connections.matrix()
     if user == client.user_id:
         raise InputError(USER_FIELD, f"{user} is the dashboard's own bot")
@@ -53,6 +40,6 @@ def invite_to_rooms(
                                      "the spelling, or create the account first")
     outcomes = client.invite_many(user_id=user, rooms=rooms,
                                   on_outcome=relay(on_progress, PHASE, len(rooms)))
-    audit.record(actor=actor, action="rooms.invite", outcome=audit_outcome(outcomes),
-                 target=user, member=user, details=audit_details(outcomes))
+    audit_log.record(actor=actor, action=AuditAction.ROOMS_INVITE, outcome=audit_outcome(outcomes),
+                     target=user, member=user, details=audit_details(outcomes))
     return outcomes

@@ -15,9 +15,10 @@ from string import Formatter
 
 from sqlalchemy import delete
 
+from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import MessageTemplate
-from app.services import audit
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 from app.utils.matrix import mention_html
 
@@ -158,7 +159,7 @@ def save(*, actor: str, key: str, body: str) -> TemplateView:
             db.add(MessageTemplate(key=key, body=body, updated_by=actor))
         else:
             row.body, row.updated_by = body, actor
-        audit.record(actor=actor, action="template.update", target=key, db=db)
+        audit_log.record(actor=actor, action=AuditAction.TEMPLATE_UPDATE, target=key, db=db)
     return get(key)
 
 
@@ -167,7 +168,7 @@ def reset(*, actor: str, key: str) -> TemplateView:
     _spec(key)
     with session_scope() as db:
         db.execute(delete(MessageTemplate).where(MessageTemplate.key == key))
-        audit.record(actor=actor, action="template.reset", target=key, db=db)
+        audit_log.record(actor=actor, action=AuditAction.TEMPLATE_RESET, target=key, db=db)
     return get(key)
 
 

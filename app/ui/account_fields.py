@@ -13,12 +13,13 @@ from typing import Any
 
 import streamlit as st
 
-from app.auth.guard import action, checked
 from app.auth.identity import Identity
-from app.services import authentik_users, directory
-from app.services.authentik_users import Credential
+from app.services import users
+from app.services.users import Credential
 from app.ui.feedback import field_error, show_error
+from app.ui.guard import action, checked
 from app.ui.text import md
+from app.utils.enums import Role
 from app.utils.errors import DashboardError, InputError, NotConfigured
 from app.utils.state import SessionKey as K
 
@@ -94,11 +95,11 @@ CREATE_USER_KEYS = AccountKeys(
 )
 
 
-def authentik_groups() -> list[directory.GroupChoice] | None:
+def authentik_groups() -> list[users.GroupChoice] | None:
     """Authentik's groups, or None after saying why they cannot be had (not configured, or
     unreachable): the pages that need Authentik start with this."""
     try:
-        return directory.groups()
+        return users.groups()
     except NotConfigured as err:
         st.info(f"{md(err)}, then restart the dashboard.", icon=":material/link_off:")
     except DashboardError as err:
@@ -118,7 +119,7 @@ def errors_by_widget(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return mapped
 
 
-@action("admin")
+@action(Role.ADMIN)
 def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None:
     """Offer a free username for the names typed, unless the admin has edited it."""
     state = st.session_state
@@ -131,7 +132,7 @@ def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None
         return
     state.pop(keys.problem, None)
     try:
-        suggestion = authentik_users.suggest_username(first_name=first, last_name=last)
+        suggestion = users.suggest_username(first_name=first, last_name=last)
     except InputError as err:
         state[keys.errors] = errors_by_widget({err.field: [err.message]})
         return
@@ -143,7 +144,7 @@ def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None
 
 
 def entered(keys: AccountKeys) -> dict[str, Any]:
-    """What was typed, as keyword arguments of authentik_users.create_user."""
+    """What was typed, as keyword arguments of users.create_user."""
     state = st.session_state
     return {
         "first_name": state.get(keys.first_name, ""),
@@ -167,7 +168,7 @@ def clear(keys: AccountKeys) -> None:
 
 def fields(
     keys: AccountKeys,
-    groups: list[directory.GroupChoice],
+    groups: list[users.GroupChoice],
     *,
     interests_help: str = "Separated by commas",
     on_interests: Callable[[], None] | None = None,

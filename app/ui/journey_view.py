@@ -7,18 +7,23 @@ from collections.abc import Callable, Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from app.auth.guard import checked
 from app.services.journeys import JourneyView, StepView
+from app.ui.guard import checked
 from app.ui.text import md
+from app.utils.enums import StepStatus
 
 BADGES = {
-    "pending": "⏳ pending",
-    "running": "🔄 running",
-    "done": "✅ done",
-    "failed": "❌ failed",
-    "skipped": "⏭️ skipped",
+    StepStatus.PENDING: "⏳ pending",
+    StepStatus.RUNNING: "🔄 running",
+    StepStatus.DONE: "✅ done",
+    StepStatus.FAILED: "❌ failed",
+    StepStatus.SKIPPED: "⏭️ skipped",
 }
-JOURNEY_BADGES = {"done": "✅ done", "failed": "❌ needs attention", "running": "🔄 in progress"}
+JOURNEY_BADGES = {
+    StepStatus.DONE: "✅ done",
+    StepStatus.FAILED: "❌ needs attention",
+    StepStatus.RUNNING: "🔄 in progress",
+}
 
 
 def _status(step: StepView) -> str:
@@ -79,9 +84,9 @@ def recent_list(
             f"#{journey.id} · {md(who)} · {JOURNEY_BADGES.get(journey.status, journey.status)} · "
             f"{journey.created_at:%Y-%m-%d %H:%M} UTC by {md(journey.actor)}"
         )
-        with st.expander(label, expanded=journey.status == "failed"):
+        with st.expander(label, expanded=journey.status == StepStatus.FAILED):
             step_table(journey, titles)
-            if journey.status == "failed":
+            if journey.status == StepStatus.FAILED:
                 st.button(
                     "Retry failed steps",
                     key=f"{key_prefix}_retry_{journey.id}",

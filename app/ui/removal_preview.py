@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.services import moderation, rooms
+from app.services import removal, rooms
 from app.ui.text import md
 
 MESSAGES = {
@@ -23,7 +23,7 @@ SOURCES = {
 }
 
 
-def show(preview: moderation.RemovalPreview) -> None:
+def show(preview: removal.RemovalPreview) -> None:
     who = (
         f"{md(preview.display_name)} ({md(preview.user_id)})"
         if preview.display_name

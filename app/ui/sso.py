@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.auth import web_session
-from app.auth.guard import ui_only
+from app.ui import web_session
+from app.ui.guard import ui_only
 from app.ui.text import md
 from app.utils.config import get_settings
 from app.utils.state import SessionKey

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.utils import matrix_ids
+from app.utils.matrix import ids as matrix_ids
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'dashboard.db'}"
@@ -162,6 +162,6 @@ def get_settings() -> Settings:
     """
     env_file = os.environ.get("DASHBOARD_ENV_FILE", ".env") or None
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file)
     except ValidationError as err:
         raise ConfigError(describe_validation_error(err)) from None

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+from typing import TextIO
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _DashboardHandler(logging.StreamHandler[TextIO]):
+    """The handler this module adds (once per process, however often it is called)."""
+
+
 def configure_logging(level: str) -> None:
     root = logging.getLogger()
-    if not any(getattr(h, "_dashboard", False) for h in root.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(h, _DashboardHandler) for h in root.handlers):
+        handler = _DashboardHandler()
         handler.setFormatter(logging.Formatter(_FORMAT))
-        handler._dashboard = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(level.upper())
     # httpx logs full request URLs at INFO; keep them out of the app's INFO log.

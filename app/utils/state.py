@@ -12,7 +12,7 @@ class SessionKey(StrEnum):
     # Login state, refreshed from the database on every run by app.main
     ACCOUNT = "account"
     SESSION_TOKEN = "session_token"  # noqa: S105 (a key name, not a secret)
-    COOKIE_CHANGE = "cookie_change"  # set or clear the browser's cookie (app.auth.cookies)
+    COOKIE_CHANGE = "cookie_change"  # set or clear the browser's cookie (app.ui.cookies)
     SKIP_PAGE_COOKIE = "skip_page_cookie"  # logged out, or the page load's cookie was refused
     LOGIN_ERROR = "login_error"
     SETUP_ERROR = "setup_error"
@@ -114,7 +114,7 @@ class SessionKey(StrEnum):
     CREATE_USER_PROBLEM = "create_user_problem"  # an error that belongs to no field
     CREATE_USER_RESULT = "create_user_result"  # holds the one-time password until dismissed
 
-    # - Invites
+    # - Invite links
     INVITES_LABEL = "invites_label"
     INVITES_DAYS = "invites_days"
     INVITES_HOURS = "invites_hours"

@@ -36,7 +36,7 @@ def test_admin_creates_an_invite_and_reads_its_exact_link(
 ) -> None:
     goto(page, f"{server.url}/invites")
     log_in(page, "admin")  # the deep link survives the login
-    expect(page.get_by_role("heading", name="Invites", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Invite links", exact=True)).to_be_visible()
     page.get_by_role("textbox", name="Label").fill("Spring meetup")
     page.get_by_role("button", name="Create invite").click()
     settle(page)

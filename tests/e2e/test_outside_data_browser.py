@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, Request, Route, expect
 
-from app.services import audit, rooms
+from app.db import audit_log
+from app.services import rooms
 from app.utils.config import get_settings
 from tests.e2e.conftest import goto, log_in, settle
 from tests.support.authentik_fake import AuthentikFake
@@ -40,8 +41,8 @@ def _seed(fake: AuthentikFake, synapse: SynapseServer, bot: TestUser) -> TestUse
                     token=member.access_token, json={"displayname": PAYLOAD[:200]})
     room = synapse.create_room(bot, name=f"Room {PAYLOAD}"[:200], topic=PAYLOAD)
     synapse.add_member(bot, room, member)
-    audit.record(actor="test", action="rooms.kick", target=member.user_id,
-                 member=f"payload.user {member.user_id}", details={"reason": PAYLOAD})
+    audit_log.record(actor="test", action="rooms.kick", target=member.user_id,
+                     member=f"payload.user {member.user_id}", details={"reason": PAYLOAD})
     return member
 
 

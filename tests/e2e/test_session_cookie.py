@@ -9,11 +9,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app.auth import cookie_routes, cookie_tickets
+from app.auth import cookie_tickets
 from app.auth.sessions import create_session, validate_session
 from app.auth.tokens import token_hash
 from app.db.engine import session_scope
 from app.db.models import LoginSession, utcnow
+from app.server import cookie_routes
 from app.services.accounts import list_accounts
 from tests.e2e.conftest import (
     PASSWORD,

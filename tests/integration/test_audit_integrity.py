@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from app.db import audit_log
 from app.db.engine import session_scope
-from app.services import audit
 
 SNAPSHOT = (
     "SELECT id, occurred_at, actor, action, target, member, outcome, details "
@@ -39,7 +39,7 @@ def refused(url: str, statement: str, row_id: int) -> None:
 
 
 def one_audited_row(url: str) -> tuple[int, list[tuple[Any, ...]]]:
-    audit.record(actor="tester", action="test.append", target="x", details={"n": 1})
+    audit_log.record(actor="tester", action="test.append", target="x", details={"n": 1})
     rows = snapshot(url)
     assert len(rows) == 1
     return rows[0][0], rows
@@ -56,7 +56,7 @@ def test_sqlite_refuses_update_delete_and_replace(db: str) -> None:
     ):
         refused(db, statement, row_id)
         assert snapshot(db) == before, statement
-    audit.record(actor="tester", action="test.append")  # appending still works
+    audit_log.record(actor="tester", action="test.append")  # appending still works
     assert len(snapshot(db)) == 2
 
 
@@ -75,5 +75,5 @@ def test_postgres_refuses_update_delete_truncate_and_upsert(pg_db: str) -> None:
         nothing = INSERT.format(verb="INSERT") + " ON CONFLICT (id) DO NOTHING"
         s.execute(text(nothing), {"id": row_id})
     assert snapshot(pg_db) == before
-    audit.record(actor="tester", action="test.append")
+    audit_log.record(actor="tester", action="test.append")
     assert len(snapshot(pg_db)) == 2

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.utils import authentik_validation as check
+from app.utils.authentik import validation as check
 from app.utils.errors import InputError
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

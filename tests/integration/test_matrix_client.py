@@ -12,6 +12,7 @@ import pytest
 from app.utils.config import Settings
 from app.utils.errors import InputError, NotConfigured
 from app.utils.matrix import (
+    CREATOR_LEVEL,
     MatrixClient,
     MatrixForbidden,
     MatrixNotFound,
@@ -21,7 +22,6 @@ from app.utils.matrix import (
     Status,
     mention_html,
 )
-from app.utils.matrix_types import CREATOR_LEVEL
 from tests.support.synapse import SynapseServer, TestUser, free_port
 from tests.support.synapse_fixtures import client_for
 

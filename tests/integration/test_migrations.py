@@ -1,16 +1,17 @@
 """Alembic migrations bring an empty database to head on SQLite and PostgreSQL."""
 
+import re
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import CheckConstraint, inspect, text
 from sqlalchemy.exc import DatabaseError
 
-from app.db import migrate
+from app.db import audit_log, migrate
 from app.db.engine import get_engine, session_scope
 from app.db.models import Base
-from app.services import audit
 
 EXPECTED_TABLES = {
     "accounts",
@@ -46,10 +47,30 @@ def assert_models_match_migrations(url: str) -> None:
     with get_engine(url).connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+    assert_check_constraints_match_models(url)
+
+
+def assert_check_constraints_match_models(url: str) -> None:
+    """Alembic does not compare CHECK constraints: the values each one allows in the database
+    (as the database reports them) are the ones the model writes from its enum, in order."""
+    inspector = inspect(get_engine(url))
+    declared = {
+        (table.name, check.name): re.findall(r"'([^']*)'", str(check.sqltext))
+        for table in Base.metadata.sorted_tables
+        for check in table.constraints
+        if isinstance(check, CheckConstraint)
+    }
+    found = {
+        (table, check["name"]): re.findall(r"'([^']*)'", check["sqltext"])
+        for table, _ in declared
+        for check in inspector.get_check_constraints(table)
+    }
+    assert len(declared) >= 6
+    assert found == declared
 
 
 def assert_audit_is_append_only(url: str) -> None:
-    audit.record(actor="tester", action="test.append", target="x")
+    audit_log.record(actor="tester", action="test.append", target="x")
     for statement in ("UPDATE audit_events SET outcome = 'failed'", "DELETE FROM audit_events"):
         with pytest.raises(DatabaseError, match="append-only"), session_scope(url) as s:
             s.execute(text(statement))

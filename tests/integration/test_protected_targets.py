@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import accounts, directory_bulk, offboarding
+from app.services import accounts, offboarding, users
 from app.services.audit import AuditFilter, search
-from app.services.directory_bulk import Selected
 from app.services.offboarding import OffboardingRequest
 from app.services.protected import ProtectedTarget
+from app.services.users import Selected
 from tests.support.journey_env import JourneyEnv
 from tests.ui.conftest import PASSWORD
 
@@ -70,7 +70,7 @@ def test_bulk_deactivate_and_delete_skip_superusers_and_the_token_owner(
     chief = fake.add_user("chief", groups=[fake.group_named("authentik Admins").pk])
     member = fake.add_user("member")
     picked = [Selected(u.pk, u.username) for u in (fake.admin, chief, member)]
-    outcomes = directory_bulk.bulk(actor="admin", action="delete", users=picked, confirm="3")
+    outcomes = users.bulk(actor="admin", action="delete", users=picked, confirm="3")
     assert [o.ok for o in outcomes] == [False, False, True]
     assert "AUTHENTIK_TOKEN" in outcomes[0].reason and "superuser" in outcomes[1].reason
     assert {fake.admin.pk, chief.pk} <= set(fake.users) and member.pk not in fake.users

@@ -1,4 +1,4 @@
-"""Room directory against a real Synapse: sync, the one-sync lock, search, tags, recommendations,
+"""Stored rooms against a real Synapse: sync, the one-sync lock, search, tags, recommendations,
 invites."""
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from sqlalchemy import insert
 from app import cli
 from app.db.engine import session_scope
 from app.db.models import Room, RoomMember, RoomSyncLock, utcnow
-from app.services import audit, room_invites, room_sync_lock, rooms
-from app.services.room_progress import describe_outcome
+from app.services import audit, room_invites, rooms
+from app.services.outcomes import describe_outcome
+from app.services.rooms import sync_lock
 from app.utils.config import get_settings
 from app.utils.errors import InputError, NotConfigured
-from app.utils.matrix import MatrixClient, MatrixUnknownToken, Status
-from app.utils.matrix_types import CREATOR_LEVEL
+from app.utils.matrix import CREATOR_LEVEL, MatrixClient, MatrixUnknownToken, Status
 from tests.support.matrix_rooms import bot_client, installed, make_room, room_bot
 from tests.support.synapse import SynapseServer, TestUser
 
@@ -94,7 +94,7 @@ def test_sync_stores_rooms_members_and_power_and_a_second_sync_updates_them(
     assert bob.user_id in {m.user_id for m in rooms.cached_members(garden)}
     assert rooms.rooms_by_id([soon_left])[soon_left].still_joined is False
     assert rooms.cached_members(soon_left) == []
-    assert soon_left not in {r.room_id for r in rooms.directory().rooms}
+    assert soon_left not in {r.room_id for r in rooms.page().rooms}
 
 
 def test_a_second_sync_while_one_runs_is_refused_on_sqlite(
@@ -124,11 +124,11 @@ def test_an_expired_sqlite_lock_is_taken_over_and_a_live_one_refuses(
     now = utcnow()
     with session_scope() as db:
         db.execute(insert(RoomSyncLock).values(
-            name=room_sync_lock.LOCK_NAME, holder="dead-process", actor="crashed",
+            name=sync_lock.LOCK_NAME, holder="dead-process", actor="crashed",
             acquired_at=now - timedelta(hours=1), expires_at=now - timedelta(minutes=1)))
 
     assert rooms.sync_rooms(actor="after-crash").status == "ok"
-    held = room_sync_lock.try_acquire(actor="cli")
+    held = sync_lock.try_acquire(actor="cli")
     assert held is not None
     try:
         refused = rooms.sync_rooms(actor="page")
@@ -180,7 +180,7 @@ def seed(room_id: str, name: str, members: int, *, topic: str = "", alias: str =
                     joined_members=members, is_direct=direct))
 
 
-def test_directory_searches_filters_by_category_and_hides_small_rooms_and_dms(
+def test_room_search_filters_by_category_and_hides_small_rooms_and_dms(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed("!py:x", "Python", 40, topic="Snakes and code", alias="#python:x")
@@ -192,18 +192,18 @@ def test_directory_searches_filters_by_category_and_hides_small_rooms_and_dms(
     monkeypatch.setenv("MATRIX_MIN_ROOM_MEMBERS", "5")
     get_settings.cache_clear()
 
-    listed = rooms.directory()
-    python = rooms.directory(search="PYTHON")
-    with_small = rooms.directory(search="python", include_small=True)
+    listed = rooms.page()
+    python = rooms.page(search="PYTHON")
+    with_small = rooms.page(search="python", include_small=True)
 
     assert [r.room_id for r in listed.rooms] == ["!py:x", "!garden:x"]  # biggest first
     assert (listed.total, listed.hidden_small, listed.min_members) == (2, 1, 5)  # DMs: never
     assert [r.room_id for r in python.rooms] == ["!py:x"] and python.hidden_small == 1
     assert [r.room_id for r in with_small.rooms] == ["!py:x", "!tiny:x"]
-    assert [r.room_id for r in rooms.directory(search="soil").rooms] == ["!garden:x"]
-    assert [r.room_id for r in rooms.directory(search="_100%").rooms] == ["!garden:x"]
-    assert rooms.directory(search="1_0").rooms == []  # LIKE wildcards are literal
-    assert [r.room_id for r in rooms.directory(category="outdoors").rooms] == ["!garden:x"]
+    assert [r.room_id for r in rooms.page(search="soil").rooms] == ["!garden:x"]
+    assert [r.room_id for r in rooms.page(search="_100%").rooms] == ["!garden:x"]
+    assert rooms.page(search="1_0").rooms == []  # LIKE wildcards are literal
+    assert [r.room_id for r in rooms.page(category="outdoors").rooms] == ["!garden:x"]
     assert [(c.name, c.rooms) for c in rooms.categories()] == [("Outdoors", 1)]
     with pytest.raises(InputError, match="exists already"):
         rooms.create_category(actor="admin", name=" outdoors ")
@@ -313,7 +313,7 @@ def test_cli_sync_rooms_prints_progress_and_the_result(
     out = capsys.readouterr().out
     assert code == 0
     assert "Reading rooms: 1 of 1" in out and "Synced 1 of 1 rooms." in out
-    assert rooms.directory().rooms[0].name == "From the shell"
+    assert rooms.page().rooms[0].name == "From the shell"
     assert audit_rows("rooms.sync")[0].actor == "cli"
 
 

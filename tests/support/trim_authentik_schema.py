@@ -34,7 +34,7 @@ SOURCE_NOTE = (
     "(copied as-is from github.com/goauthentik/authentik at the same tag)"
 )
 
-# (path relative to /api/v3, method): every operation app/utils/authentik.py sends.
+# (path relative to /api/v3, method): every operation app/utils/authentik/client.py sends.
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("/core/users/", "get"),
     ("/core/users/", "post"),

@@ -9,8 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app.auth.guard import AUTHORITY
 from app.services.accounts import create_account
+from app.ui.guard import AUTHORITY
 from app.ui.text import WORD_JOINER
 from app.utils.state import SessionKey
 
@@ -72,7 +72,7 @@ def _unmarked_callbacks(at: AppTest) -> list[str]:
 @pytest.fixture(autouse=True)
 def every_callback_is_marked(monkeypatch: pytest.MonkeyPatch):
     """After every AppTest run: each callback a page registered says what authority it needs
-    (Streamlit runs callbacks before the page's own checks; see app.auth.guard)."""
+    (Streamlit runs callbacks before the page's own checks; see app.ui.guard)."""
     original = AppTest.run
 
     def run(self: AppTest, *args, **kwargs) -> AppTest:

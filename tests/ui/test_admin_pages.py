@@ -1,5 +1,6 @@
 """AppTest: the Accounts and Audit log pages."""
 
+from app.db import audit_log
 from app.services import audit, templates
 from app.services.accounts import list_accounts
 from app.services.audit import AuditFilter, search
@@ -87,13 +88,13 @@ def test_templates_page_edits_previews_and_rejects_unknown_variables(admin_app):
 
 
 def test_audit_log_filters_by_member(admin_app):
-    audit.record(
+    audit_log.record(
         actor="admin",
         action="onboarding.room_invites",
         member="ada.lovelace @ada:x",
         target="onboarding #1",
     )
-    audit.record(actor="admin", action="rooms.kick", member="@bob:x", target="@bob:x")
+    audit_log.record(actor="admin", action="rooms.kick", member="@bob:x", target="@bob:x")
     at = admin_app.switch_page("app/pages/audit_log.py").run()
     at.text_input[0].input("@ada:x")
     next(b for b in at.button if b.label == "Apply filters").click().run()

@@ -1,4 +1,4 @@
-"""AppTest: the Authentik pages (Create user, Invites, Users directory) against the fake."""
+"""AppTest: the Authentik pages (Create user, Invite links, Users directory) against the fake."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def test_authentik_field_names_map_to_widgets() -> None:
     assert mapped[GENERAL] == ["path: No leading or trailing slashes allowed.", "nope"]
 
 
-# -- Invites ------------------------------------------------------------------------------------
+# -- Invite links ----------------------------------------------------------------------------------
 
 
 def test_invites_create_shows_the_exact_link_lists_and_revokes(

@@ -48,7 +48,7 @@ def test_matrix_pages_without_settings_say_what_to_set(moderator_account) -> Non
 
 
 @pytest.mark.synapse
-def test_moderator_syncs_with_progress_and_searches_the_directory(
+def test_moderator_syncs_with_progress_and_searches_the_rooms(
     moderator_account, bot_client: MatrixClient, make_room
 ) -> None:
     make_room(name="Garden club", topic="Seeds and soil")

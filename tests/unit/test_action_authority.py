@@ -1,4 +1,4 @@
-"""Every callback the app hands to Streamlit says what authority it needs (app.auth.guard).
+"""Every callback the app hands to Streamlit says what authority it needs (app.ui.guard).
 
 Streamlit runs widget callbacks and download data callables before the page script, so a page's
 role check does not guard them. This enumerates every `on_click`, `on_change`, `on_submit` and
@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-from app.auth.guard import AUTHORITY
+from app.ui.guard import AUTHORITY
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*(ROOT / "app" / "pages").glob("*.py"), *(ROOT / "app" / "ui").glob("*.py"),

@@ -4,9 +4,14 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from sqlalchemy import insert
+
+from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import AuditEvent
 from app.services import audit
+from app.utils.enums import AuditOutcome
 
 
 def add_event(at: datetime, actor: str, action: str, outcome: str = "ok", member: str = "") -> None:
@@ -25,7 +30,7 @@ def add_event(at: datetime, actor: str, action: str, outcome: str = "ok", member
 
 
 def test_record_drops_secret_looking_details(db):
-    audit.record(
+    audit_log.record(
         actor="a",
         action="x",
         details={
@@ -70,10 +75,46 @@ def test_filters_combine_and_pages_are_newest_first(db):
 
 def test_csv_export_has_every_matching_row_and_defuses_formulas(db):
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
-    for i in range(2500):
-        add_event(t0 + timedelta(seconds=i), actor="=cmd()" if i == 0 else "ann", action="login")
+    with session_scope() as s:  # one bulk INSERT: the export, not the setup, is under test
+        s.execute(insert(AuditEvent), [
+            {"occurred_at": t0 + timedelta(seconds=i), "actor": "=cmd()" if i == 0 else "ann",
+             "action": "login", "outcome": "ok", "target": "t-login", "member": "",
+             "details": {}}
+            for i in range(2500)
+        ])
     text = audit.export_csv(audit.AuditFilter(action="login"))
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == list(audit.CSV_COLUMNS)
     assert len(rows) == 2501
     assert rows[-1][1] == "'=cmd()"  # the oldest row, written as text
+
+
+def test_audited_block_writes_ok_with_what_the_block_learned(db):
+    with audit_log.audited(actor="ann", action="x.create", target="draft", details={"a": 1}) as e:
+        e.target = "final"
+        e.details["pk"] = 7
+    row = audit.search(audit.AuditFilter()).rows[0]
+    assert (row.action, row.outcome, row.target, row.details) == (
+        "x.create", "ok", "final", {"a": 1, "pk": 7}
+    )
+
+
+def test_audited_block_that_raises_writes_failed_with_the_reason_and_reraises(db):
+    with pytest.raises(KeyError), audit_log.audited(
+        actor="ann", action="x.revoke", target="t", details={"ref": "r"}, errors=KeyError,
+        reason=lambda err: str(err).replace("secret", "ref"),
+    ):
+        raise KeyError("no secret here")
+    row = audit.search(audit.AuditFilter()).rows[0]
+    assert (row.outcome, row.details) == ("failed", {"ref": "r", "reason": "'no ref here'"})
+
+
+def test_audited_block_leaves_other_errors_unaudited_and_may_set_its_outcome(db):
+    with pytest.raises(ValueError), audit_log.audited(
+        actor="ann", action="x.other", errors=KeyError
+    ):
+        raise ValueError("not ours")
+    assert audit.search(audit.AuditFilter()).total == 0
+    with audit_log.audited(actor="ann", action="x.sync", reason_key="error") as entry:
+        entry.outcome = AuditOutcome.PARTIAL
+    assert [r.outcome for r in audit.search(audit.AuditFilter()).rows] == ["partial"]

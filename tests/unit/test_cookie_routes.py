@@ -12,8 +12,9 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 from streamlit import config as streamlit_config
 
-from app.auth import cookie_routes, cookie_tickets
+from app.auth import cookie_tickets
 from app.auth.sessions import create_session, revoke_session
+from app.server import cookie_routes
 from app.services.accounts import create_account
 
 with warnings.catch_warnings():  # Starlette 1.10 asks for httpx2; the project ships httpx

@@ -2,14 +2,19 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from app.db.engine import session_scope
 from app.db.models import JourneyStep, utcnow
-from app.services import journeys
+from app.services import journeys, offboarding_steps, onboarding_steps
 from app.services.audit import AuditFilter, search
 from app.services.journey_runner import Step, done, failed, run_parallel, run_sequence, run_step
+from app.utils.enums import AuditAction, JourneyKind
 from app.utils.errors import DashboardError
+
+# Real onboarding step names: each one's audit action is an AuditAction member.
+ONE, TWO, THREE, FOUR = "authentik_account", "matrix_account", "room_invites", "graduation"
 
 
 def new_journey(*steps: str) -> int:
@@ -17,7 +22,7 @@ def new_journey(*steps: str) -> int:
 
 
 def test_steps_run_record_and_audit(db):
-    jid = new_journey("one", "two")
+    jid = new_journey(ONE, TWO)
     calls: list[str] = []
 
     def one(journey):
@@ -29,67 +34,79 @@ def test_steps_run_record_and_audit(db):
         calls.append("two")
         raise DashboardError("Authentik at http://a did not answer within 10 s")
 
-    run_sequence(jid, [Step("one", "One", one), Step("two", "Two", two)], actor="admin")
+    run_sequence(jid, [Step(ONE, "One", one), Step(TWO, "Two", two)], actor="admin")
     view = journeys.get(jid)
     assert [(s.name, s.status, s.attempts) for s in view.steps] == [
-        ("one", "done", 1),
-        ("two", "failed", 1),
+        (ONE, "done", 1),
+        (TWO, "failed", 1),
     ]
-    assert view.step("one").result == {"pk": 7}
-    assert "did not answer" in view.step("two").reason
+    assert view.step(ONE).result == {"pk": 7}
+    assert "did not answer" in view.step(TWO).reason
     assert view.status == "failed"
     rows = search(AuditFilter(member="@ada:x")).rows
     assert [(r.action, r.outcome) for r in rows] == [
-        ("onboarding.two", "failed"),
-        ("onboarding.one", "ok"),
+        ("onboarding.matrix_account", "failed"),
+        ("onboarding.authentik_account", "ok"),
     ]
 
     # Retry: the done step is not redone; the failed one runs again and its result merges.
     run_sequence(
-        jid, [Step("one", "One", one), Step("two", "Two", lambda j: done(extra=1))], actor="admin"
+        jid, [Step(ONE, "One", one), Step(TWO, "Two", lambda j: done(extra=1))], actor="admin"
     )
     view = journeys.get(jid)
     assert calls == ["one", "two"]
-    assert view.status == "done" and view.step("two").attempts == 2
+    assert view.status == "done" and view.step(TWO).attempts == 2
 
 
 def test_a_step_is_claimed_once(db):
-    jid = new_journey("only")
-    assert journeys.claim(jid, "only")
-    assert not journeys.claim(jid, "only")  # running: a second retry press does nothing
-    assert run_step(jid, Step("only", "Only", lambda j: done()), actor="a") is None
+    jid = new_journey(THREE)
+    assert journeys.claim(jid, THREE)
+    assert not journeys.claim(jid, THREE)  # running: a second retry press does nothing
+    assert run_step(jid, Step(THREE, "Only", lambda j: done()), actor="a") is None
 
 
 def test_a_stale_running_step_becomes_retryable(db):
-    jid = new_journey("only")
-    assert journeys.claim(jid, "only")
+    jid = new_journey(THREE)
+    assert journeys.claim(jid, THREE)
     with session_scope() as s:
         s.execute(update(JourneyStep).values(updated_at=utcnow() - timedelta(minutes=11)))
     view = journeys.get(jid)
-    assert view.step("only").stale and view.status == "failed"
-    assert run_step(jid, Step("only", "Only", lambda j: done()), actor="a").status == "done"
+    assert view.step(THREE).stale and view.status == "failed"
+    assert run_step(jid, Step(THREE, "Only", lambda j: done()), actor="a").status == "done"
 
 
 def test_unexpected_errors_are_recorded_not_lost(db):
-    jid = new_journey("boom")
+    jid = new_journey(FOUR)
 
     def boom(_journey):
         raise KeyError("x")
 
-    outcome = run_step(jid, Step("boom", "Boom", boom), actor="a")
+    outcome = run_step(jid, Step(FOUR, "Boom", boom), actor="a")
     assert outcome.status == "failed" and "KeyError" in outcome.reason
-    assert journeys.get(jid).step("boom").status == "failed"
+    assert journeys.get(jid).step(FOUR).status == "failed"
 
 
 def test_partial_failures_audit_as_partial_and_lanes_run_together(db):
-    jid = new_journey("a", "b")
+    jid = new_journey(ONE, TWO)
     run_parallel(
         jid,
         [
-            [Step("a", "A", lambda j: failed("1 of 3 rooms failed", partial=True))],
-            [Step("b", "B", lambda j: done())],
+            [Step(ONE, "A", lambda j: failed("1 of 3 rooms failed", partial=True))],
+            [Step(TWO, "B", lambda j: done())],
         ],
         actor="admin",
     )
     outcomes = {r.action: r.outcome for r in search(AuditFilter(actor="admin")).rows}
-    assert outcomes == {"onboarding.a": "partial", "onboarding.b": "ok"}
+    assert outcomes == {
+        "onboarding.authentik_account": "partial",
+        "onboarding.matrix_account": "ok",
+    }
+
+
+def test_every_journey_step_has_an_audit_action() -> None:
+    for kind, names in ((JourneyKind.ONBOARDING, onboarding_steps.STEP_NAMES),
+                        (JourneyKind.OFFBOARDING, offboarding_steps.STEP_NAMES)):
+        for name in names:
+            assert AuditAction.journey_step(kind, name) == f"{kind}.{name}"
+    with pytest.raises(ValueError):
+        AuditAction.journey_step(JourneyKind.ONBOARDING, "no_such_step")

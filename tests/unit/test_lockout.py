@@ -15,7 +15,6 @@ from app.services.audit import AuditFilter, search
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PASSWORD = "a long enough password"
 
-pytestmark = pytest.mark.usefixtures("fast_hasher")
 
 
 @pytest.fixture

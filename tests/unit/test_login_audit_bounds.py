@@ -7,17 +7,17 @@ from sqlalchemy import select
 
 from app.auth.login import LoginRefused, log_in
 from app.auth.setup import complete_setup
+from app.db import audit_budget
 from app.db.engine import session_scope
 from app.db.models import LoginThrottle
-from app.services import audit_budget
 from app.services.accounts import create_account
 from app.services.audit import AuditFilter, AuditRow, search
+from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PASSWORD = "a long enough password"
 
-pytestmark = pytest.mark.usefixtures("fast_hasher")
 
 
 def refused(username: str, password: str, at: datetime) -> str:
@@ -51,13 +51,13 @@ def test_many_usernames_share_a_per_minute_cap_with_an_exact_n_more(db, monkeypa
     for i in range(40):
         refused(f"nobody{i}", "wrong password!!", T0 + timedelta(seconds=i))
     assert len(rows(action="login")) == 10
-    so_far = rows(action=audit_budget.CAPPED_ACTION)
+    so_far = rows(action=AuditAction.AUDIT_CAPPED)
     assert sorted(r.details["not_written_so_far"] for r in so_far) == [1, 10]
     # A try in the next minute closes the full one with its total.
     refused("late", "wrong password!!", T0 + timedelta(minutes=1))
     totals = [
         r.details["not_written_total"]
-        for r in rows(action=audit_budget.CAPPED_ACTION)
+        for r in rows(action=AuditAction.AUDIT_CAPPED)
         if "not_written_total" in r.details
     ]
     assert totals == [30]

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.ui.text import WORD_JOINER, md
-from app.utils import matrix_ids
+from app.utils.matrix import ids as matrix_ids
 
 PAYLOADS = [
     "![x](http://tracker.example/p.png)",

@@ -6,6 +6,7 @@ from app.auth.passwords import check_new_password, hash_password, needs_rehash, 
 from app.utils.errors import InputError
 
 
+@pytest.mark.production_hashing
 def test_hash_is_argon2id_salted_and_verifies():
     first, second = hash_password("correct horse battery"), hash_password("correct horse battery")
     assert first.startswith("$argon2id$")

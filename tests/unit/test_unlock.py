@@ -13,7 +13,6 @@ from app.services.audit import AuditFilter, search
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PASSWORD = "a long enough password"
 
-pytestmark = pytest.mark.usefixtures("fast_hasher")
 
 
 def lock_out(username: str, at: datetime) -> None:

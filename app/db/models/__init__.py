@@ -1,24 +1,20 @@
 """Every table, imported here so Alembic and the app see one metadata."""
 
 from app.db.models.accounts import (
-    ROLES,
     Account,
     CookieTicket,
     LoginSession,
     LoginThrottle,
     SetupToken,
 )
-from app.db.models.audit import OUTCOMES, AuditBudget, AuditEvent
+from app.db.models.audit import AuditBudget, AuditEvent
 from app.db.models.base import Base, utcnow
 from app.db.models.journeys import (
-    JOURNEY_KINDS,
-    STEP_STATUSES,
     Journey,
     JourneyStep,
     MessageTemplate,
 )
 from app.db.models.rooms import (
-    SYNC_STATUSES,
     Room,
     RoomCategory,
     RoomCategoryLink,
@@ -29,11 +25,6 @@ from app.db.models.rooms import (
 )
 
 __all__ = [
-    "JOURNEY_KINDS",
-    "OUTCOMES",
-    "ROLES",
-    "STEP_STATUSES",
-    "SYNC_STATUSES",
     "Account",
     "AuditBudget",
     "AuditEvent",

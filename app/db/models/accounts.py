@@ -8,8 +8,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import Base, BigId, UTCDateTime, utcnow
-
-ROLES = ("admin", "moderator")
+from app.utils.enums import AuthSource, Role, sql_in
 
 
 class Account(Base):
@@ -17,8 +16,8 @@ class Account(Base):
 
     __tablename__ = "accounts"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'moderator')", name="role"),
-        CheckConstraint("auth_source IN ('local', 'oidc')", name="auth_source"),
+        CheckConstraint(sql_in("role", Role), name="role"),
+        CheckConstraint(sql_in("auth_source", AuthSource), name="auth_source"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -27,7 +26,7 @@ class Account(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    auth_source: Mapped[str] = mapped_column(String(16), default="local")
+    auth_source: Mapped[str] = mapped_column(String(16), default=AuthSource.LOCAL)
     oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     matrix_user_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

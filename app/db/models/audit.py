@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import Base, BigId, UTCDateTime, utcnow
 
-OUTCOMES = ("ok", "failed", "partial", "denied")
-
 
 class AuditEvent(Base):
     """Who did what to whom, when, and how it went."""
@@ -22,15 +20,15 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(150), index=True)
-    action: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)  # an AuditAction
     target: Mapped[str] = mapped_column(String(255), default="", index=True)
     member: Mapped[str] = mapped_column(String(255), default="", index=True)
-    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)  # an AuditOutcome
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class AuditBudget(Base):
-    """Rows written and left unwritten in the current minute (app/services/audit_budget.py)."""
+    """Rows written and left unwritten in the current minute (app/db/audit_budget.py)."""
 
     __tablename__ = "audit_budgets"
 

@@ -9,16 +9,14 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.models.base import Base, BigId, UTCDateTime, utcnow
-
-JOURNEY_KINDS = ("onboarding", "offboarding")
-STEP_STATUSES = ("pending", "running", "done", "failed", "skipped")
+from app.utils.enums import JourneyKind, StepStatus, sql_in
 
 
 class Journey(Base):
     """One onboarding or offboarding of a member; its steps say how far it got."""
 
     __tablename__ = "journeys"
-    __table_args__ = (CheckConstraint("kind IN ('onboarding', 'offboarding')", name="kind"),)
+    __table_args__ = (CheckConstraint(sql_in("kind", JourneyKind), name="kind"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
@@ -41,9 +39,7 @@ class JourneyStep(Base):
     __tablename__ = "journey_steps"
     __table_args__ = (
         UniqueConstraint("journey_id", "name"),
-        CheckConstraint(
-            "status IN ('pending', 'running', 'done', 'failed', 'skipped')", name="status"
-        ),
+        CheckConstraint(sql_in("status", StepStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -52,7 +48,7 @@ class JourneyStep(Base):
     )
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=StepStatus.PENDING)
     reason: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,4 +1,4 @@
-"""The room directory: rooms the bot is in, a membership cache, admin tags, and sync runs.
+"""The bot's rooms as stored: rooms the bot is in, a membership cache, admin tags, and sync runs.
 
 Sync overwrites what it reads from Matrix (rooms, room_members) and never touches what admins
 edit (room_categories, room_category_links, room_keywords): tags survive every sync.
@@ -22,8 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import Base, BigId, UTCDateTime, utcnow
-
-SYNC_STATUSES = ("running", "ok", "partial", "failed", "interrupted")
+from app.utils.enums import SyncStatus, sql_in
 
 
 class Room(Base):
@@ -101,20 +100,18 @@ class RoomKeyword(Base):
 
 
 class RoomSyncRun(Base):
-    """One directory sync: who started it, how far it got; the newest ok one is the freshness."""
+    """One room sync: who started it, how far it got; the newest ok one is the freshness."""
 
     __tablename__ = "room_sync_runs"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('running', 'ok', 'partial', 'failed', 'interrupted')", name="status"
-        ),
+        CheckConstraint(sql_in("status", SyncStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     actor: Mapped[str] = mapped_column(String(150))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=SyncStatus.RUNNING, index=True)
     rooms_total: Mapped[int] = mapped_column(Integer, default=0)
     rooms_synced: Mapped[int] = mapped_column(Integer, default=0)
     rooms_left: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,7 +5,7 @@
   once (app/auth/lockout.py). It replaces `login_attempts`, whose history only fed the old
   lockout computation; the table is dropped (lockouts running at upgrade time end with it).
 - `audit_budgets`: the per-minute count of audit rows caused without logging in
-  (app/services/audit_budget.py).
+  (app/db/audit_budget.py).
 - audit_events: PostgreSQL refuses TRUNCATE (a statement trigger; the row triggers of 0001 do
   not fire on it); SQLite refuses an INSERT that reuses an existing id, so INSERT OR REPLACE
   can no longer delete a row without firing the delete trigger. On PostgreSQL

@@ -1,0 +1,61 @@
+"""Build and run the web server: Streamlit's `st.App` plus our same-origin cookie routes.
+
+`python -m app serve` runs it (after migrating). Process start-up and shutdown work belongs in
+`lifespan`, the one place that wraps the whole life of the server process.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import streamlit as st
+from starlette.middleware import Middleware
+from streamlit.web import bootstrap
+
+from app.db.engine import dispose_all
+from app.server import cookie_routes
+from app.utils.config import PROJECT_ROOT
+
+SCRIPT = PROJECT_ROOT / "streamlit_app.py"
+
+
+@asynccontextmanager
+async def lifespan(_app: st.App) -> AsyncIterator[None]:
+    """The process's start-up (before the yield: ahead of the first request) and shutdown
+    (after it, in reverse order: once the last request is done). Add background work here."""
+    with cookie_routes.mounted():
+        try:
+            yield None
+        finally:
+            dispose_all()
+
+
+def build() -> st.App:
+    return st.App(
+        SCRIPT,
+        routes=cookie_routes.routes(),
+        middleware=[Middleware(cookie_routes.BrowserBindingMiddleware)],
+        lifespan=lifespan,
+    )
+
+
+def run(*, address: str, port: int, secrets_files: Sequence[str] = ()) -> None:
+    """Serve until SIGINT/SIGTERM (uvicorn handles the signals and runs the lifespan's end)."""
+    options: dict[str, object] = {
+        "server.address": address,
+        "server.port": port,
+        "server.headless": True,
+        "browser.gatherUsageStats": False,
+    }
+    if secrets_files:
+        options["secrets.files"] = list(secrets_files)
+    # App.run() treats argv[0] as the launcher: its folder goes on sys.path and is where
+    # `.streamlit/` is looked for. Under `python -m app` that would be app/ (making `auth`,
+    # `db`, ... importable as top-level names), so name the script, as `streamlit run` does.
+    sys.argv = [str(SCRIPT)]
+    # Load the config first, as `streamlit run` does, so the routes see server.baseUrlPath;
+    # App.run() then loads the same options again and finds nothing changed.
+    bootstrap.load_config_options(options)
+    build().run(config=options)

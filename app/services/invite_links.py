@@ -1,0 +1,170 @@
+"""Authentik invitations: create single-use invite links, list them, revoke them.
+
+A link is `{AUTHENTIK_PUBLIC_URL}/if/flow/{slug}/?itoken={invitation pk}`; the slug is that of
+the enrollment flow Authentik reports (AUTHENTIK_ENROLLMENT_FLOW, checked, or the only one),
+never guessed. `fixed_data` pre-fills the enrollment flow: `email` becomes the new user's
+address; `intended_groups` (group names) is not a user field, so Authentik's user-write stage
+stores it as a user attribute, where a policy or an admin can act on it.
+
+The pk is the link's secret (`itoken`): the audit log names an invitation by `invite_ref`
+(`InviteLink.ref`), never by its pk, and error text is scrubbed of the pk before it is audited.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.db import audit_log
+from app.services import connections
+from app.utils.authentik import AuthentikError, Invitation, invite_link, invite_ref
+from app.utils.authentik import validation as check
+from app.utils.config import get_settings
+from app.utils.enums import AuditAction
+from app.utils.errors import InputError, NotConfigured
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_EXPIRY = timedelta(days=7)
+MIN_EXPIRY = check.MIN_EXPIRY
+MAX_EXPIRY = check.MAX_EXPIRY
+LABEL_MAX = 100
+
+
+@dataclass(frozen=True)
+class InviteLink:
+    pk: str
+    name: str
+    link: str | None  # None when the invitation is bound to no flow
+    expires: datetime | None
+    single_use: bool
+    created_by: str | None
+    flow_slug: str | None
+    email: str | None = None
+    intended_groups: tuple[str, ...] = ()
+    fixed_data: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires is not None and self.expires <= (now or datetime.now(UTC))
+
+    @property
+    def ref(self) -> str:
+        """What the audit log calls this invitation (`invite_ref`); safe to show."""
+        return invite_ref(self.pk)
+
+
+def invitation_name(label: str) -> str:
+    """The label as an invitation name Authentik accepts: "Spring meetup!" -> "spring-meetup"."""
+    label = (label or "").strip()
+    if len(label) > LABEL_MAX:
+        raise InputError("label", f"at most {LABEL_MAX} characters")
+    plain = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    plain = re.sub(r"['\u2019`]", "", plain)  # "Zoë's" -> "zoes", not "zoe-s"
+    slug = re.sub(r"[^a-z0-9_]+", "-", plain).strip("-_")
+    if not slug:
+        raise InputError("label", "enter a label with letters or digits (e.g. spring-meetup)")
+    return check.invitation_name(slug, "label")
+
+
+def expiry_duration(*, days: int = 0, hours: int = 0) -> timedelta:
+    """days + hours, between one hour and 30 days (InputError naming "expires" otherwise)."""
+    return _check_duration(timedelta(days=days, hours=hours))
+
+
+def _check_duration(duration: timedelta) -> timedelta:
+    if duration < MIN_EXPIRY:
+        raise InputError("expires", "must be at least 1 hour")
+    if duration > MAX_EXPIRY:
+        raise InputError("expires", "must be at most 30 days")
+    return duration
+
+
+def _link(flow_slug: str | None, pk: str) -> str | None:
+    base = get_settings().authentik_link_base
+    if base is None:
+        raise NotConfigured("Authentik", ["AUTHENTIK_URL"])
+    return invite_link(base, flow_slug, pk) if flow_slug else None
+
+
+def _invite(invitation: Invitation, flow_slug: str | None = None) -> InviteLink:
+    fixed = dict(invitation.fixed_data)
+    groups = fixed.get("intended_groups")
+    slug = invitation.flow_slug or flow_slug
+    return InviteLink(
+        pk=invitation.pk,
+        name=invitation.name,
+        link=_link(slug, invitation.pk),
+        expires=invitation.expires,
+        single_use=invitation.single_use,
+        created_by=invitation.created_by,
+        flow_slug=slug,
+        email=fixed.get("email") if isinstance(fixed.get("email"), str) else None,
+        intended_groups=tuple(str(g) for g in groups) if isinstance(groups, list) else (),
+        fixed_data=fixed,
+    )
+
+
+def create(
+    *,
+    actor: str,
+    label: str,
+    expires_in: timedelta = DEFAULT_EXPIRY,
+    email: str | None = None,
+    intended_groups: Sequence[str] = (),
+) -> InviteLink:
+    """A single-use invitation on the enrollment flow, and its link.
+
+    Label, expiry and email are checked before any request (InputError naming the field).
+    """
+    name = invitation_name(label)
+    expires = datetime.now(UTC) + _check_duration(expires_in)
+    address = check.email(email)
+    groups = [g.strip() for g in intended_groups if g.strip()]
+    fixed: dict[str, Any] = {}
+    if address:
+        fixed["email"] = address
+    if groups:
+        fixed["intended_groups"] = groups
+    client = connections.authentik()  # NotConfigured before anything is sent
+    settings = get_settings()
+    with audit_log.audited(
+        actor=actor,
+        action=AuditAction.INVITE_LINK_CREATE,
+        target=name,
+        member=address or "",
+        details={"expires": expires.isoformat(), "intended_groups": groups},
+        errors=AuthentikError,
+    ) as entry:
+        flow = client.enrollment_flow(settings.authentik_enrollment_flow)
+        created = client.create_invitation(
+            name=name, flow_pk=flow.pk, expires=expires, single_use=True, fixed_data=fixed
+        )
+        entry.details.update(invite_ref=invite_ref(created.pk), flow=flow.slug)
+    return _invite(created, flow.slug)
+
+
+def list_links() -> list[InviteLink]:
+    """Every invitation (all pages), latest expiry first, with its link and creator."""
+    return [_invite(i) for i in connections.authentik().iter_invitations(page_size=500)]
+
+
+def revoke(*, actor: str, pk: str, name: str = "") -> None:
+    """Delete the invitation: its link stops working at once."""
+    pk = check.authentik_id(pk, "invitation")
+    ref = invite_ref(pk)
+    target = name or ref
+    with audit_log.audited(
+        actor=actor,
+        action=AuditAction.INVITE_LINK_REVOKE,
+        target=target,
+        details={"invite_ref": ref},
+        errors=AuthentikError,
+        # Not revoked, so still live: no pk, even if Authentik's own detail quotes it.
+        reason=lambda err: str(err).replace(pk, ref),
+    ):
+        connections.authentik().delete_invitation(pk)

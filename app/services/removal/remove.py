@@ -1,0 +1,195 @@
+"""Kick or ban a member in chosen rooms, with a reason and an optional message: one result
+per room, and a retry for the rooms that failed. Whatever the preview said, the removal
+re-reads the bot's power and the member's membership in every room, live."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from app.db import audit_log
+from app.services import connections, templates
+from app.services.messaging import Composed, compose
+from app.services.outcomes import audit_details, audit_outcome
+from app.services.progress import ProgressCallback, fan_out, guarded, relay
+from app.services.removal.preview import PRESENT, Action, power_verdict, target_user
+from app.utils.enums import AuditAction
+from app.utils.errors import InputError
+from app.utils.matrix import (
+    MatrixClient,
+    MatrixError,
+    MatrixUnknownToken,
+    Membership,
+    RoomOutcome,
+    Status,
+    reason_of,
+    status_of,
+)
+from app.utils.matrix import ids as matrix_ids
+
+logger = logging.getLogger(__name__)
+
+
+ACTIONS: tuple[Action, ...] = ("kick", "ban")
+MESSAGE_KEYS = ("removal_spam", "removal_inactive", "removal_safety", "removal_custom")
+MAX_REASON = 500
+MESSAGE_SENT = "sent"
+MESSAGE_SENT_BEFORE = "sent in an earlier attempt"
+PHASES = {"kick": "Kicking", "ban": "Banning"}
+AUDIT_ACTIONS: dict[Action, AuditAction] = {
+    "kick": AuditAction.ROOMS_KICK,
+    "ban": AuditAction.ROOMS_BAN,
+}
+
+
+@dataclass(frozen=True)
+class RemovalOutcome(RoomOutcome):
+    """A RoomOutcome of the removal, plus what happened to the message in that room."""
+
+    message: str = ""  # "" (none asked), "sent", "sent in an earlier attempt", "not sent: ..."
+
+
+
+def removal_message(
+    *, user_id: str, display_name: str, reason: str, message_key: str, custom_message: str = ""
+) -> Composed:
+    """The message posted before a removal: a removal template (or, for removal_custom, the
+    moderator's own text with the same placeholders), filled in, suffix appended."""
+    if message_key not in MESSAGE_KEYS:
+        raise InputError("Message", f"choose one of {', '.join(MESSAGE_KEYS)}")
+    values = {"name": display_name or user_id, "username": user_id[1:].split(":", 1)[0],
+              "matrix_id": user_id, "reason": reason}
+    if message_key == "removal_custom" and custom_message.strip():
+        body = templates.check_body(message_key, custom_message, field="Custom message")
+        rendered = templates.render_body(message_key, body, values)
+    else:
+        rendered = templates.render(message_key, values)
+    return compose(rendered.text, rendered.html, rendered.mentions)
+
+
+def clean_reason(reason: str) -> str:
+    """The reason, whitespace collapsed; required and bounded (it is shown to the member)."""
+    text = " ".join(reason.split())
+    if not text:
+        raise InputError("Reason", "say why; the reason is shown to the member and audited")
+    if len(text) > MAX_REASON:
+        raise InputError("Reason", f"use at most {MAX_REASON} characters")
+    return text
+
+
+def remove_from_rooms(
+    *, actor: str, user_id: str, room_ids: Sequence[str], action: Action, reason: str,
+    message_key: str | None = None, custom_message: str = "", display_name: str = "",
+    skip_message_in: Collection[str] = (), on_progress: ProgressCallback | None = None,
+) -> list[RemovalOutcome]:
+    """Kick or ban `user_id` in each room, with `reason`; one outcome per room, in order.
+
+    Per room, live: the bot's power is checked first (forbidden rooms are reported, not
+    tried); with `message_key`, the message is posted where the user still is (not in
+    `skip_message_in`, e.g. rooms a previous attempt already messaged); then the removal,
+    `client.concurrency` rooms at a time. Audited as one event with member=user_id."""
+    on_progress = guarded(on_progress)
+    if action not in ACTIONS:
+        raise InputError("Action", "choose kick or ban")
+    why = clean_reason(reason)
+    rooms = matrix_ids.room_list(room_ids)
+    client = connections.matrix()
+    user = target_user(user_id, client)
+    message = (removal_message(user_id=user, display_name=display_name, reason=why,
+                               message_key=message_key, custom_message=custom_message)
+               if message_key else None)
+    results: dict[str, RemovalOutcome] = {}
+    allowed = _powerful_rooms(client, user, rooms, action=action, results=results,
+                              on_progress=on_progress)
+    notes = _post(client, user, allowed, action=action, message=message, skip=skip_message_in,
+                  on_progress=on_progress) if message else {}
+    bulk = client.kick_many if action == "kick" else client.ban_many
+    for o in bulk(user_id=user, rooms=allowed, reason=why,
+                  on_outcome=relay(on_progress, PHASES[action], len(allowed))):
+        results[o.room_id] = RemovalOutcome(o.room_id, o.status, o.reason, notes.get(o.room_id, ""))
+    outcomes = [results[room] for room in rooms]
+    sent = sum(1 for o in outcomes if o.message == MESSAGE_SENT)
+    audit_log.record(actor=actor, action=AUDIT_ACTIONS[action], outcome=audit_outcome(outcomes),
+                     target=user, member=user,
+                     details={**audit_details(outcomes), "reason": why,
+                              "message": message_key or "", "messages_sent": sent})
+    return outcomes
+
+
+def _powerful_rooms(
+    client: MatrixClient, user: str, rooms: list[str], *, action: Action,
+    results: dict[str, RemovalOutcome], on_progress: ProgressCallback | None,
+) -> list[str]:
+    """The rooms where the bot's live power allows `action`; the others go into `results`."""
+    powers = fan_out(client, client.power_levels, rooms, phase="Checking power levels",
+                     on_progress=on_progress)
+    if refused := next((p for p in powers.values() if isinstance(p, MatrixUnknownToken)), None):
+        raise refused  # not a per-room problem: nothing can work until the token is fixed
+    allowed = []
+    for room, power in powers.items():
+        if isinstance(power, MatrixError):
+            results[room] = RemovalOutcome(room, status_of(power),
+                                           f"could not read power levels: {reason_of(power)}")
+            continue
+        _, _, kick, ban, why = power_verdict(power, bot_user_id=client.user_id, user_id=user)
+        if kick if action == "kick" else ban:
+            allowed.append(room)
+        else:
+            results[room] = RemovalOutcome(room, Status.FORBIDDEN, why)
+    return allowed
+
+
+def _post(
+    client: MatrixClient, user: str, rooms: list[str], *, action: Action, message: Composed,
+    skip: Collection[str], on_progress: ProgressCallback | None,
+) -> dict[str, str]:
+    """Post the message in the rooms where it still makes sense; what happened, per room."""
+    notes = {room: MESSAGE_SENT_BEFORE for room in rooms if room in skip}
+    todo = [room for room in rooms if room not in skip]
+    lookups = client.memberships(user_id=user, rooms=todo,
+                                 on_outcome=relay(on_progress, "Checking membership", len(todo)))
+    targets = []
+    for lk in lookups:
+        if not lk.ok:
+            notes[lk.room_id] = f"not sent: could not read their membership ({lk.reason})"
+        elif lk.value in PRESENT or (action == "ban" and lk.value is not Membership.BAN):
+            targets.append(lk.room_id)
+        else:
+            notes[lk.room_id] = f"not sent: they are not in the room ({lk.value})"
+    for o in client.send_many(targets, message.text, html_body=message.html, notice=True,
+                              mentions=list(message.mentions),
+                              on_outcome=relay(on_progress, "Posting the message", len(targets))):
+        notes[o.room_id] = MESSAGE_SENT if o.ok else f"not sent: {o.status}: {o.reason}"
+    return notes
+
+
+def failed_rooms(outcomes: Sequence[RoomOutcome]) -> list[str]:
+    """Rooms worth another try: not done, not already so, not skipped by us."""
+    return [o.room_id for o in outcomes if not o.ok and o.status is not Status.SKIPPED]
+
+
+def retry_failed(
+    *, actor: str, user_id: str, outcomes: Sequence[RemovalOutcome], action: Action,
+    reason: str, message_key: str | None = None, custom_message: str = "",
+    display_name: str = "", on_progress: ProgressCallback | None = None,
+) -> list[RemovalOutcome]:
+    """remove_from_rooms again for the failed rooms of `outcomes`; the message is not posted
+    twice where an earlier attempt posted it. Returns the new outcomes of those rooms."""
+    rooms = failed_rooms(outcomes)
+    if not rooms:
+        return []
+    messaged = [o.room_id for o in outcomes if o.message in (MESSAGE_SENT, MESSAGE_SENT_BEFORE)]
+    return remove_from_rooms(
+        actor=actor, user_id=user_id, room_ids=rooms, action=action, reason=reason,
+        message_key=message_key, custom_message=custom_message, display_name=display_name,
+        skip_message_in=messaged, on_progress=on_progress,
+    )
+
+
+def merge_outcomes(
+    previous: Sequence[RemovalOutcome], retried: Sequence[RemovalOutcome]
+) -> list[RemovalOutcome]:
+    """The previous outcomes with the retried rooms' new outcomes in their place."""
+    newer = {o.room_id: o for o in retried}
+    return [newer.get(o.room_id, o) for o in previous]

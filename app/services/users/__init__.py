@@ -1,0 +1,77 @@
+"""Authentik users: create them, list and search them, act on a selection, export them.
+
+`create` makes an account and its first credential (a password shown once, or a recovery
+link); `directory` reads one page at a time, one user's detail, the groups, and a CSV export;
+`bulk_actions` activates, deactivates, regroups, resets or deletes a selection, one outcome per
+user. Dashboard logins are not here: they are `accounts`.
+"""
+
+from app.services.users.bulk_actions import (
+    DELETE_WORD,
+    LABELS,
+    NEEDS_GROUP,
+    BulkAction,
+    BulkOutcome,
+    Selected,
+    bulk,
+    check_bulk,
+)
+from app.services.users.create import (
+    CreatedUser,
+    Credential,
+    CredentialNotSet,
+    create_user,
+    display_name,
+    generate_password,
+    set_credential,
+    suggest_username,
+    username_base,
+)
+from app.services.users.directory import (
+    CSV_COLUMNS,
+    ORDERINGS,
+    CountProgress,
+    CsvExport,
+    GroupChoice,
+    UserDetail,
+    UserPage,
+    UserQuery,
+    UserRow,
+    export_csv,
+    groups,
+    page,
+    user_detail,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "DELETE_WORD",
+    "LABELS",
+    "NEEDS_GROUP",
+    "ORDERINGS",
+    "BulkAction",
+    "BulkOutcome",
+    "CountProgress",
+    "CreatedUser",
+    "Credential",
+    "CredentialNotSet",
+    "CsvExport",
+    "GroupChoice",
+    "Selected",
+    "UserDetail",
+    "UserPage",
+    "UserQuery",
+    "UserRow",
+    "bulk",
+    "check_bulk",
+    "create_user",
+    "display_name",
+    "export_csv",
+    "generate_password",
+    "groups",
+    "page",
+    "set_credential",
+    "suggest_username",
+    "user_detail",
+    "username_base",
+]

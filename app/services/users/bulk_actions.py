@@ -1,0 +1,216 @@
+"""Bulk actions on a selection of Authentik users, with one outcome per user.
+
+Activate, deactivate, add to / remove from a group, reset (a recovery link per user) and
+delete. Users are handled concurrently (a few at a time); a failure for one user is reported
+for that user and the others go on. Failures that would repeat for everyone (Authentik
+unreachable, the API token refused) stop the run: the users not yet handled are reported as
+not attempted. Every attempt is audited; recovery links are never audited or logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from app.db import audit_log
+from app.services import connections, protected
+from app.services.users.directory import CountProgress, GroupChoice
+from app.utils.authentik import (
+    AuthentikClient,
+    AuthentikError,
+    AuthentikTokenRejected,
+    AuthentikUnreachable,
+)
+from app.utils.authentik import validation as check
+from app.utils.enums import AuditAction, AuditOutcome
+from app.utils.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+CONCURRENCY = 4
+DELETE_WORD = "DELETE"
+
+
+class BulkAction(StrEnum):
+    ACTIVATE = "activate"
+    DEACTIVATE = "deactivate"
+    ADD_GROUP = "add_group"
+    REMOVE_GROUP = "remove_group"
+    RESET = "reset"
+    DELETE = "delete"
+
+
+LABELS: dict[BulkAction, str] = {
+    BulkAction.ACTIVATE: "Activate",
+    BulkAction.DEACTIVATE: "Deactivate",
+    BulkAction.ADD_GROUP: "Add to group",
+    BulkAction.REMOVE_GROUP: "Remove from group",
+    BulkAction.RESET: "Reset (recovery link)",
+    BulkAction.DELETE: "Delete",
+}
+_AUDIT_ACTION: dict[BulkAction, AuditAction] = {
+    BulkAction.ACTIVATE: AuditAction.USER_ACTIVATE,
+    BulkAction.DEACTIVATE: AuditAction.USER_DEACTIVATE,
+    BulkAction.ADD_GROUP: AuditAction.USER_GROUP_ADD,
+    BulkAction.REMOVE_GROUP: AuditAction.USER_GROUP_REMOVE,
+    BulkAction.RESET: AuditAction.USER_RECOVERY_LINK,
+    BulkAction.DELETE: AuditAction.USER_DELETE,
+}
+NEEDS_GROUP = frozenset({BulkAction.ADD_GROUP, BulkAction.REMOVE_GROUP})
+# Doing these to the API token's own account would cut the dashboard off from Authentik.
+# Never done to the token's owner or a superuser (app.services.protected).
+_PROTECTED_FROM = frozenset({BulkAction.DEACTIVATE, BulkAction.DELETE})
+
+
+@dataclass(frozen=True)
+class Selected:
+    pk: int
+    username: str
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    pk: int
+    username: str
+    ok: bool
+    reason: str = ""
+    recovery_link: str | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else "failed"
+
+
+def check_bulk(
+    *,
+    action: BulkAction | str,
+    users: Sequence[Selected],
+    group: GroupChoice | None = None,
+    confirm: str = "",
+) -> BulkAction:
+    """The action, if the request is complete; InputError naming the field otherwise.
+
+    Deleting needs `confirm` to be the word DELETE or the number of selected users.
+    """
+    try:
+        chosen = BulkAction(action)
+    except ValueError:
+        raise InputError("action", f"one of: {', '.join(BulkAction)}") from None
+    if not users:
+        raise InputError("selection", "select at least one user")
+    if len({u.pk for u in users}) != len(users):
+        raise InputError("selection", "a user is selected twice")
+    if chosen in NEEDS_GROUP:
+        if group is None:
+            raise InputError("group", "choose a group")
+        check.authentik_id(group.pk, "group")
+    if chosen is BulkAction.DELETE and confirm.strip() not in (DELETE_WORD, str(len(users))):
+        raise InputError("confirm", f"type {DELETE_WORD} or {len(users)} to delete these users")
+    return chosen
+
+
+def _apply(
+    client: AuthentikClient, action: BulkAction, user: Selected, group: GroupChoice | None
+) -> str | None:
+    """Do `action` to one user; the recovery link for RESET, else None."""
+    if action is BulkAction.ACTIVATE:
+        client.update_user(user.pk, is_active=True)
+    elif action is BulkAction.DEACTIVATE:
+        client.update_user(user.pk, is_active=False)
+    elif action is BulkAction.ADD_GROUP and group is not None:
+        client.add_user_to_group(group.pk, user.pk)
+    elif action is BulkAction.REMOVE_GROUP and group is not None:
+        client.remove_user_from_group(group.pk, user.pk)
+    elif action is BulkAction.RESET:
+        return client.recovery_link(user.pk)
+    elif action is BulkAction.DELETE:
+        client.delete_user(user.pk)
+    return None
+
+
+def bulk(
+    *,
+    actor: str,
+    action: BulkAction | str,
+    users: Sequence[Selected],
+    group: GroupChoice | None = None,
+    confirm: str = "",
+    progress: CountProgress | None = None,
+    concurrency: int = CONCURRENCY,
+) -> list[BulkOutcome]:
+    """Do `action` to every selected user; one outcome per user, in the selection's order.
+
+    Requests run in a few worker threads; audit rows and `progress` calls happen in the
+    calling thread (a Streamlit page's progress bar needs its script thread).
+    """
+    chosen = check_bulk(action=action, users=users, group=group, confirm=confirm)
+    client = connections.authentik()
+    spared = protected.protected_authentik_pks() if chosen in _PROTECTED_FROM else {}
+    stop = threading.Event()
+    stop_reason: list[str] = []
+
+    def one(user: Selected) -> _Attempt:
+        if stop.is_set():
+            return _Attempt(user, reason=f"not attempted: {stop_reason[0]}")
+        if user.pk in spared:
+            return _Attempt(user, reason=f"skipped: {spared[user.pk]}")
+        try:
+            return _Attempt(user, done=True, link=_apply(client, chosen, user, group))
+        except (AuthentikUnreachable, AuthentikTokenRejected) as err:
+            if not stop_reason:
+                stop_reason.append(str(err))
+            stop.set()
+            return _Attempt(user, done=True, error=err)
+        except AuthentikError as err:
+            return _Attempt(user, done=True, error=err)
+
+    outcomes: dict[int, BulkOutcome] = {}
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = [pool.submit(one, user) for user in users]
+        for count, future in enumerate(as_completed(futures), start=1):
+            attempt = future.result()
+            if attempt.done:
+                _audit(actor, chosen, attempt, group)
+            outcomes[attempt.user.pk] = attempt.outcome()
+            if progress is not None:
+                progress(count, len(users))
+    failed = sum(not o.ok for o in outcomes.values())
+    logger.info("bulk %s by %s: %d users, %d failed", chosen, actor, len(users), failed)
+    return [outcomes[u.pk] for u in users]
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    user: Selected
+    done: bool = False  # a request was sent (so it is audited)
+    link: str | None = field(default=None, repr=False)
+    error: Exception | None = None
+    reason: str = ""
+
+    def outcome(self) -> BulkOutcome:
+        u = self.user
+        if self.error is not None:
+            return BulkOutcome(u.pk, u.username, False, str(self.error))
+        if not self.done:
+            return BulkOutcome(u.pk, u.username, False, self.reason)
+        return BulkOutcome(u.pk, u.username, True, recovery_link=self.link)
+
+
+def _audit(actor: str, action: BulkAction, attempt: _Attempt, group: GroupChoice | None) -> None:
+    details: dict[str, object] = {"pk": attempt.user.pk, "bulk": True}
+    if group is not None and action in NEEDS_GROUP:
+        details["group"] = group.name
+    if attempt.error is not None:
+        details["reason"] = str(attempt.error)
+    audit_log.record(
+        actor=actor,
+        action=_AUDIT_ACTION[action],
+        outcome=AuditOutcome.FAILED if attempt.error is not None else AuditOutcome.OK,
+        target=attempt.user.username,
+        member=attempt.user.username,
+        details=details,
+    )

@@ -1,0 +1,129 @@
+"""The dashboard's domain words, each spelled once: roles, audit actions and outcomes, journey
+kinds and step statuses, room sync statuses, login sources.
+
+They are StrEnums, so a member is its string everywhere it is stored or compared (the database
+keeps plain text). Database CHECK constraints are written from them (`sql_in`), and the
+navigation's role lists too: adding a member here is where such a change starts (a constraint
+that changes needs a migration).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a dashboard account may do."""
+
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+STAFF: tuple[Role, ...] = (Role.ADMIN, Role.MODERATOR)  # every role
+ADMINS: tuple[Role, ...] = (Role.ADMIN,)
+
+
+class AuthSource(StrEnum):
+    """How an account logs in: a dashboard password, or Authentik (OIDC)."""
+
+    LOCAL = "local"
+    OIDC = "oidc"
+
+
+class AuditOutcome(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    PARTIAL = "partial"  # some items of a bulk action worked, some did not
+    DENIED = "denied"  # refused by the dashboard before anything was tried
+
+
+class JourneyKind(StrEnum):
+    ONBOARDING = "onboarding"
+    OFFBOARDING = "offboarding"
+
+
+class StepStatus(StrEnum):
+    """A journey step moves pending -> running -> done | failed | skipped."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class SyncStatus(StrEnum):
+    """A room sync run: running, then how it ended."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class AuditAction(StrEnum):
+    """Every action the audit log records; the value is what the `action` column holds."""
+
+    # logging in and out, first run, refusals
+    LOGIN = "login"
+    LOGOUT = "logout"
+    LOGIN_UNLOCK = "login.unlock"
+    SETUP_FIRST_ADMIN = "setup.first_admin"
+    AUTHORITY_REFUSED = "authority.refused"
+    AUDIT_CAPPED = "audit.capped"
+    # dashboard accounts
+    ACCOUNT_CREATE = "account.create"
+    ACCOUNT_ACTIVATE = "account.activate"
+    ACCOUNT_DEACTIVATE = "account.deactivate"
+    ACCOUNT_ROLE = "account.role"
+    ACCOUNT_RENAME = "account.rename"
+    ACCOUNT_PASSWORD_RESET = "account.password_reset"  # noqa: S105 (an action name)
+    ACCOUNT_REVOKE_SESSIONS = "account.revoke_sessions"
+    MODERATOR_LINK_MATRIX = "moderator.link_matrix"
+    MODERATOR_POWER = "moderator.power"
+    TEMPLATE_UPDATE = "template.update"
+    TEMPLATE_RESET = "template.reset"
+    # Authentik: invite links and users
+    INVITE_LINK_CREATE = "authentik.invite.create"
+    INVITE_LINK_REVOKE = "authentik.invite.revoke"
+    USER_CREATE = "authentik.user.create"
+    USER_SET_PASSWORD = "authentik.user.set_password"  # noqa: S105 (an action name)
+    USER_RECOVERY_LINK = "authentik.user.recovery_link"
+    USER_EXPORT = "authentik.user.export"
+    USER_ACTIVATE = "authentik.user.activate"
+    USER_DEACTIVATE = "authentik.user.deactivate"
+    USER_GROUP_ADD = "authentik.user.group_add"
+    USER_GROUP_REMOVE = "authentik.user.group_remove"
+    USER_DELETE = "authentik.user.delete"
+    # Matrix: rooms and messages
+    ROOMS_SYNC = "rooms.sync"
+    ROOMS_INVITE = "rooms.invite"
+    ROOMS_KICK = "rooms.kick"
+    ROOMS_BAN = "rooms.ban"
+    ROOMS_TAGS = "rooms.tags"
+    ROOMS_CATEGORY_CREATE = "rooms.category.create"
+    ROOMS_CATEGORY_DELETE = "rooms.category.delete"
+    MESSAGES_ROOMS = "messages.rooms"
+    MESSAGES_DIRECT = "messages.direct"
+    # journeys: "<kind>.<step name>" (see journey_step)
+    OFFBOARDING_START = "offboarding.start"
+    ONBOARDING_AUTHENTIK_ACCOUNT = "onboarding.authentik_account"
+    ONBOARDING_MATRIX_ACCOUNT = "onboarding.matrix_account"
+    ONBOARDING_ROOM_INVITES = "onboarding.room_invites"
+    ONBOARDING_GRADUATION = "onboarding.graduation"
+    ONBOARDING_WELCOME_DM = "onboarding.welcome_dm"
+    OFFBOARDING_AUTHENTIK_ACCOUNT = "offboarding.authentik_account"
+    OFFBOARDING_INVITATIONS = "offboarding.invitations"
+    OFFBOARDING_ROOM_REMOVAL = "offboarding.room_removal"
+
+    @classmethod
+    def journey_step(cls, kind: JourneyKind | str, step: str) -> AuditAction:
+        """The action of one journey step; ValueError for a step this enum does not list."""
+        return cls(f"{JourneyKind(kind)}.{step}")
+
+
+def sql_in(column: str, values: type[StrEnum]) -> str:
+    """A CHECK constraint's SQL, e.g. "role IN ('admin', 'moderator')", in member order."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
