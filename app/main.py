@@ -7,11 +7,13 @@ import os
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from app import navigation
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, needs_setup
 from app.db.migrate import is_up_to_date
 from app.server import cookie_routes
+from app.services import engine
 from app.ui import guard, web_session
 from app.ui.sso import render_sso_login
 from app.ui.text import md
@@ -38,7 +40,22 @@ def _boot() -> bool:
             "Not started with `python -m app serve`: the login cookie is written by page script "
             "(readable by it, not HttpOnly). Start the dashboard with `python -m app serve`."
         )
+        _start_engine()  # `serve` starts it at process start; a bare `streamlit run` here
     return True
+
+
+def _start_engine() -> None:
+    try:
+        engine.launch()  # resumes this replica's interrupted journeys
+    except Exception:
+        logger.exception("the durable engine did not start; journeys will start it later")
+
+
+DATABASE_DOWN = (
+    "The database is not answering right now. Nothing was changed by this page. The dashboard "
+    "reconnects by itself: reload the page in a moment. If this lasts, check that the "
+    "database server is running and reachable (DATABASE_URL)."
+)
 
 
 def _stop_with(message: str) -> None:
@@ -58,10 +75,18 @@ def main() -> None:
         _boot()
     except RuntimeError:
         _stop_with("The database schema is not up to date: run `python -m app migrate`.")
-    except Exception as err:
+    except Exception:
         logger.exception("database check failed")
-        _stop_with(f"The database is not reachable ({type(err).__name__}). Check DATABASE_URL.")
+        _stop_with(DATABASE_DOWN)
 
+    try:
+        _run_page()
+    except DBAPIError as err:  # down or frozen: a message, never the exception box
+        logger.warning("database error on a page run: %s", type(err.orig).__name__)
+        _stop_with(DATABASE_DOWN)
+
+
+def _run_page() -> None:
     identity = web_session.current_identity()
     web_session.sync_cookie()
     setup_gate = identity is None and needs_setup()

@@ -31,6 +31,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "offboard.py", "Offboard member", ":material/person_off:", "offboard", STAFF, "Members"
     ),
+    PageSpec("journeys.py", "Journeys", ":material/route:", "journeys", ADMINS, "Members"),
     PageSpec("users.py", "Users directory", ":material/group:", "users", ADMINS, "Authentik"),
     PageSpec(
         "create_user.py", "Create user", ":material/person_add:", "create-user", ADMINS, "Authentik"

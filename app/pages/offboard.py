@@ -6,16 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from app.auth.identity import Identity
-from app.services import offboarding
+from app.services import journey_runner, offboarding
 from app.services.journeys import JourneyView
 from app.services.offboarding import OffboardingPreview, OffboardingRequest
-from app.services.offboarding_steps import ROOMS, TITLES
+from app.services.offboarding_steps import ROOMS, STEP_NAMES, TITLES
 from app.ui import journey_view, removal_preview
 from app.ui.feedback import show_error
 from app.ui.guard import action, require_page
+from app.ui.journey_view import new_submission_id
 from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
 from app.ui.text import md
-from app.utils.enums import Role, StepStatus
+from app.utils.enums import Role
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
 
@@ -28,7 +29,8 @@ def _clear(*keys: K) -> None:
 @action(Role.ADMIN, Role.MODERATOR)
 def _preview(_identity: Identity) -> None:
     state = st.session_state
-    _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_RESULT, K.OFFBOARD_PROBLEM)
+    _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_RESULT, K.OFFBOARD_PROBLEM, K.OFFBOARD_FOLLOW)
+    state[K.OFFBOARD_SUBMISSION] = new_submission_id()  # what follows is a new submission
     try:
         state[K.OFFBOARD_PREVIEW] = offboarding.preview(
             authentik_username=state.get(K.OFFBOARD_USERNAME, ""),
@@ -40,12 +42,16 @@ def _preview(_identity: Identity) -> None:
 
 @action(Role.ADMIN, Role.MODERATOR)
 def _run(identity: Identity, preview: OffboardingPreview) -> None:
+    """Start (or join) the journey of this preview's submission; the page follows it. The
+    member is who was typed (the preview only adds the rooms it found)."""
     state = st.session_state
+    if state.get(K.OFFBOARD_SUBMITTED) == state.get(K.OFFBOARD_SUBMISSION):
+        return  # the same submission again (a double click): one journey
     _clear(K.OFFBOARD_PROBLEM)
     rooms = tuple(r.room_id for r in preview.rooms.rooms) if preview.rooms else ()
     request = OffboardingRequest(
-        authentik_username=preview.authentik_user.username if preview.authentik_user else "",
-        matrix_user_id=preview.rooms.user_id if preview.rooms else "",
+        authentik_username=state.get(K.OFFBOARD_USERNAME, ""),
+        matrix_user_id=state.get(K.OFFBOARD_MATRIX_ID, ""),
         reason=state.get(K.OFFBOARD_REASON, ""),
         action=state.get(K.OFFBOARD_ACTION, "kick"),
         message_key=state.get(K.OFFBOARD_MESSAGE, ""),
@@ -55,21 +61,44 @@ def _run(identity: Identity, preview: OffboardingPreview) -> None:
         room_ids=rooms,
     )
     try:
-        state[K.OFFBOARD_RESULT] = offboarding.start(actor=identity.username, request=request)
+        started = offboarding.begin(
+            actor=identity.username, request=request, submission_id=state[K.OFFBOARD_SUBMISSION]
+        )
     except DashboardError as err:
         state[K.OFFBOARD_PROBLEM] = err
         return
-    _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_REASON, K.OFFBOARD_CONFIRM, K.OFFBOARD_DELETE)
+    state[K.OFFBOARD_SUBMITTED] = state[K.OFFBOARD_SUBMISSION]
+    state[K.OFFBOARD_FOLLOW] = started.journey.id
+    _clear(K.OFFBOARD_RESULT, K.OFFBOARD_PREVIEW, K.OFFBOARD_REASON, K.OFFBOARD_CONFIRM,
+           K.OFFBOARD_DELETE)
 
 
 @action(Role.ADMIN, Role.MODERATOR)
 def _retry(identity: Identity, journey_id: int) -> None:
     try:
-        st.session_state[K.OFFBOARD_RESULT] = offboarding.retry(
-            actor=identity.username, journey_id=journey_id
-        )
+        journey_runner.retry(actor=identity.username, journey_id=journey_id)
     except DashboardError as err:
         st.session_state[K.OFFBOARD_PROBLEM] = err
+        return
+    _clear(K.OFFBOARD_RESULT)
+    st.session_state[K.OFFBOARD_FOLLOW] = journey_id
+
+
+def _follow() -> None:
+    """Wait for the followed journey, with progress from the engine's state."""
+    state = st.session_state
+    journey_id = state.get(K.OFFBOARD_FOLLOW)
+    if journey_id is None or K.OFFBOARD_RESULT in state:
+        return
+    with st.status("Offboarding…", expanded=True) as status:
+        show = journey_view.live_progress("Starting…", STEP_NAMES, TITLES)
+        journey = offboarding.follow(journey_id, on_change=show)
+        status.update(
+            label="Still running in the background: see Journeys" if journey.active
+            else "Offboarding finished",
+            state="running" if journey.active else "complete", expanded=False,
+        )
+    state[K.OFFBOARD_RESULT] = journey
 
 
 def _show_preview(preview: OffboardingPreview) -> None:
@@ -151,9 +180,9 @@ def _plan(identity: Identity, preview: OffboardingPreview) -> None:
 
 def _show_result(journey: JourneyView) -> None:
     with st.container(border=True):
-        words = {StepStatus.DONE: "done", StepStatus.FAILED: "needs attention"}
-        word = words.get(journey.status, journey.status)
-        st.markdown(f"**Offboarding #{journey.id}: {md(journey.member)}**: {word}")
+        st.markdown(
+            f"**Offboarding #{journey.id}: {md(journey.member)}** · {journey_view.badge(journey)}"
+        )
         journey_view.step_table(journey, TITLES)
         journey_view.room_results(journey, ROOMS, {})
 
@@ -165,6 +194,7 @@ def render() -> None:
         "Deactivate their Authentik account, revoke the invitations they made, and "
         "remove them from every room — with a preview first."
     )
+    _follow()
     if result := st.session_state.get(K.OFFBOARD_RESULT):
         _show_result(result)
     left, right = st.columns(2)

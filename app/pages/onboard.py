@@ -3,20 +3,24 @@ screen, one button; every step recorded, failed steps retryable."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from app.auth.identity import Identity
-from app.services import onboarding, rooms, users
+from app.services import journey_runner, onboarding, rooms, users
+from app.services.journey_runner import finished
 from app.services.onboarding import OnboardingRequest, OnboardingResult
-from app.services.onboarding_steps import ROOMS, TITLES
+from app.services.onboarding_steps import ROOMS, TITLES, WELCOME
 from app.services.users import Credential, UserQuery
 from app.ui import account_fields, journey_view
 from app.ui.account_fields import WIDGET_OF, AccountKeys, errors_by_widget
 from app.ui.feedback import show_error
 from app.ui.guard import action, require_page, ui_only
+from app.ui.journey_view import new_submission_id
 from app.ui.text import md
 from app.utils.config import get_settings
-from app.utils.enums import Role, StepStatus
+from app.utils.enums import Role
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
@@ -72,11 +76,21 @@ def _chosen_rooms() -> list[str]:
 
 @action(Role.ADMIN)
 def _submit(identity: Identity) -> None:
+    """Start (or join) the journey; the page then follows it with progress. Submitting the
+    same form again (a double click) changes nothing: it is one submission, one journey."""
     state = st.session_state
-    for key in (K.ONBOARD_ERRORS, K.ONBOARD_PROBLEM, K.ONBOARD_RESULT):
+    for key in (K.ONBOARD_ERRORS, K.ONBOARD_PROBLEM):
         state.pop(key, None)
     try:
-        result = onboarding.start(actor=identity.username, request=_request())
+        request = _request()
+        submitted = repr(request)
+        if state.get(K.ONBOARD_FOLLOW) and state.get(K.ONBOARD_SUBMITTED) == submitted:
+            return  # the same submission again: it is under way or shown already
+        if state.get(K.ONBOARD_SUBMITTED) not in (None, submitted):
+            state[K.ONBOARD_SUBMISSION] = new_submission_id()  # another form: a new journey
+        started = onboarding.begin(
+            actor=identity.username, request=request, submission_id=state[K.ONBOARD_SUBMISSION]
+        )
     except InputError as err:
         if err.field in WIDGET_OF:  # an account field: the message goes under it
             state[K.ONBOARD_ERRORS] = errors_by_widget({err.field: [err.message]})
@@ -89,41 +103,83 @@ def _submit(identity: Identity) -> None:
     except DashboardError as err:
         state[K.ONBOARD_PROBLEM] = err
         return
-    state[K.ONBOARD_RESULT] = result
-    if result.journey.step("authentik_account").status == StepStatus.DONE:
-        account_fields.clear(KEYS)
+    state.pop(K.ONBOARD_RESULT, None)
+    state[K.ONBOARD_FOLLOW] = started.journey.id
+    state[K.ONBOARD_SUBMITTED] = submitted
+    state[K.ONBOARD_JOINED] = not started.created
 
 
 @action(Role.ADMIN)
 def _retry(identity: Identity, journey_id: int) -> None:
     try:
-        st.session_state[K.ONBOARD_RESULT] = onboarding.retry(
-            actor=identity.username, journey_id=journey_id
-        )
+        journey_runner.retry(actor=identity.username, journey_id=journey_id)
     except DashboardError as err:
         st.session_state[K.ONBOARD_PROBLEM] = err
+        return
+    st.session_state.pop(K.ONBOARD_RESULT, None)
+    st.session_state[K.ONBOARD_FOLLOW] = journey_id
+    st.session_state[K.ONBOARD_JOINED] = False
 
 
 @ui_only
 def _dismiss() -> None:
-    st.session_state.pop(K.ONBOARD_RESULT, None)
+    """Done with this one: the next Onboard is a new submission, on a clear form."""
+    state = st.session_state
+    for key in (K.ONBOARD_RESULT, K.ONBOARD_FOLLOW, K.ONBOARD_SUBMITTED, K.ONBOARD_JOINED):
+        state.pop(key, None)
+    state[K.ONBOARD_SUBMISSION] = new_submission_id()
+    account_fields.clear(KEYS)
+
+
+def _resume(identity: Identity) -> None:
+    """After a reload: keep showing the onboarding this admin left in the middle."""
+    state = st.session_state
+    if K.ONBOARD_FOLLOW not in state and (journey := onboarding.awaiting(identity.username)):
+        state[K.ONBOARD_FOLLOW] = journey.id
+        state[K.ONBOARD_SUBMITTED] = ""
+
+
+def _follow(identity: Identity) -> None:
+    """Wait for the followed journey's admin part, with progress from the engine's state."""
+    state = st.session_state
+    journey_id = state.get(K.ONBOARD_FOLLOW)
+    if journey_id is None or K.ONBOARD_RESULT in state:
+        return
+    with st.status("Onboarding…", expanded=True) as status:
+        show = journey_view.live_progress("Starting…", onboarding.ADMIN_STEPS, TITLES)
+        result = onboarding.follow(actor=identity.username, journey_id=journey_id,
+                                   on_change=show)
+        still = not finished(*onboarding.ADMIN_STEPS)(result.journey)
+        status.update(
+            label="Still running in the background: see Journeys" if still else "Onboarded",
+            state="running" if still else "complete", expanded=False,
+        )
+    state[K.ONBOARD_RESULT] = replace(result, joined=bool(state.get(K.ONBOARD_JOINED)))
 
 
 def _show_result(result: OnboardingResult) -> None:
     journey = result.journey
     with st.container(border=True):
         who = journey.member_name or journey.member
-        st.markdown(f"**Onboarding #{journey.id}: {md(who)}**")
+        st.markdown(f"**Onboarding #{journey.id}: {md(who)}** · {journey_view.badge(journey)}")
+        if result.joined:
+            st.info(
+                f"This member's onboarding was already under way (started by "
+                f"{md(journey.actor)} at {journey.created_at:%H:%M} UTC): this is it, not a "
+                "second one.", icon=":material/merge:",
+            )
         journey_view.step_table(journey, TITLES)
         names = {
             r.room_id: r.label for r in rooms.rooms_by_id(onboarding.rooms_chosen(journey)).values()
         }
         journey_view.room_results(journey, ROOMS, names)
-        if result.welcome is not None:
+        if not journey.step(WELCOME).finished and journey.matrix_user_id:
             st.caption(
-                "The welcome message is being sent in the background (a short hello, "
-                "then the welcome text); its result appears under Recent onboardings."
+                "The welcome message goes out in the background (a short hello, then the "
+                "welcome text); its result appears under Recent onboardings and Journeys."
             )
+        if result.note:
+            st.caption(md(result.note))
         account_fields.show_credential(
             username=journey.authentik_username,
             name=journey.member_name,
@@ -261,9 +317,12 @@ def _welcome_section() -> None:
 
 
 def render() -> None:
-    require_page(__file__)
+    identity = require_page(__file__)
     st.title("Onboard member")
     st.session_state.setdefault(KEYS.credential, Credential.PASSWORD)
+    st.session_state.setdefault(K.ONBOARD_SUBMISSION, new_submission_id())
+    _resume(identity)
+    _follow(identity)
     if result := st.session_state.get(K.ONBOARD_RESULT):
         _show_result(result)
     problem = st.session_state.get(K.ONBOARD_PROBLEM)

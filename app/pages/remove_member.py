@@ -3,19 +3,26 @@ optional message, see one result per room, retry the rooms that failed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from app.services import removal, rooms
+from app.auth.identity import Identity
+from app.services import journey_runner, journeys, removal, room_journeys, rooms
+from app.services.journeys import JourneyView
+from app.services.offboarding_steps import ROOMS as REMOVAL_STEP
+from app.services.offboarding_steps import TITLES as REMOVAL_TITLES
 from app.services.outcomes import describe_outcome
-from app.ui import removal_preview
+from app.ui import journey_view, removal_preview
 from app.ui.feedback import show_error
 from app.ui.guard import require_page, ui_only
+from app.ui.journey_view import new_submission_id
 from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
+from app.ui.text import md
+from app.utils.enums import JourneyStatus
 from app.utils.errors import DashboardError, InputError
+from app.utils.matrix import RoomOutcome, Status
 from app.utils.state import SessionKey
 
 DONE_WORDS = {"kick": "removed", "ban": "banned"}
@@ -33,12 +40,7 @@ class RemovalPlan:
     message_key: str
     custom_message: str
     message_text: str
-
-
-@dataclass(frozen=True)
-class RemovalRun:
-    plan: RemovalPlan
-    outcomes: tuple[removal.RemovalOutcome, ...]
+    submission_id: str  # minted with the plan: confirming it twice is one journey
 
 
 @ui_only
@@ -49,7 +51,7 @@ def _clear(*keys: SessionKey) -> None:
 
 def _find(user_id: str) -> None:
     _clear(SessionKey.REMOVE_ERROR, SessionKey.REMOVE_PREVIEW, SessionKey.REMOVE_PLAN,
-           SessionKey.REMOVE_RESULT)
+           SessionKey.REMOVE_FOLLOW)
     bar = st.progress(0.0, text="Looking up the member's rooms…")
     try:
         preview = removal.preview_removal(
@@ -87,18 +89,19 @@ def _plan_form(preview: removal.RemovalPreview) -> None:
     except DashboardError as err:
         show_error(err)
         return
-    _clear(SessionKey.REMOVE_ERROR, SessionKey.REMOVE_RESULT)
+    _clear(SessionKey.REMOVE_ERROR, SessionKey.REMOVE_FOLLOW)
     st.session_state[SessionKey.REMOVE_PLAN] = RemovalPlan(
-        preview.user_id, preview.display_name, action, tuple(chosen), why, key, custom, text)
+        preview.user_id, preview.display_name, action, tuple(chosen), why, key, custom, text,
+        new_submission_id())
     st.rerun()
 
 
 def _confirm(actor: str, plan: RemovalPlan) -> None:
     verb = "Kick" if plan.action == "kick" else "Ban"
-    text = (f"**{verb} {plan.user_id}** from **{len(plan.room_ids)}** room(s), reason: "
-            f"“{plan.reason}”.")
+    text = (f"**{verb} {md(plan.user_id)}** from **{len(plan.room_ids)}** room(s), reason: "
+            f"“{md(plan.reason)}”.")
     if plan.message_text:
-        quoted = "> " + plan.message_text.replace("\n", "\n> ")
+        quoted = "\n".join(f"> {md(line)}" for line in plan.message_text.splitlines())
         text += f"\n\nFirst posted in each room:\n\n{quoted}"
     st.warning(text, icon=":material/gavel:")
     left, right = st.columns([1, 4])
@@ -106,55 +109,69 @@ def _confirm(actor: str, plan: RemovalPlan) -> None:
                             key=SessionKey.REMOVE_CONFIRM)
     right.button("Cancel", key=SessionKey.REMOVE_CANCEL, on_click=_clear,
                  args=(SessionKey.REMOVE_PLAN,))
-    if confirmed:
-        _run(plan, lambda progress: removal.remove_from_rooms(
-            actor=actor, user_id=plan.user_id, room_ids=plan.room_ids, action=plan.action,
-            reason=plan.reason, message_key=plan.message_key or None,
+    if confirmed:  # a second click is the same submission: it joins the same journey
+        request = room_journeys.RemovalRequest(
+            user_id=plan.user_id, room_ids=plan.room_ids, action=plan.action,
+            reason=plan.reason, message_key=plan.message_key,
             custom_message=plan.custom_message, display_name=plan.display_name,
-            on_progress=progress))
-
-
-def _run(
-    plan: RemovalPlan,
-    work: Callable[[rooms.ProgressCallback], Sequence[removal.RemovalOutcome]],
-    previous: RemovalRun | None = None,
-) -> None:
-    """Run `work(on_progress)` with a progress bar; keep the (merged) outcomes; redraw."""
-    bar = st.progress(0.0, text="Checking the bot's power…")
-    try:
-        outcomes = work(lambda p: bar.progress(p.fraction, text=p.text))
-    except DashboardError as err:
-        st.session_state[SessionKey.REMOVE_ERROR] = err
-    else:
-        if previous is not None:
-            outcomes = removal.merge_outcomes(previous.outcomes, outcomes)
-        st.session_state[SessionKey.REMOVE_RESULT] = RemovalRun(plan, tuple(outcomes))
+        )
+        try:
+            started = room_journeys.begin_removal(actor=actor, request=request,
+                                                  submission_id=plan.submission_id)
+        except DashboardError as err:
+            st.session_state[SessionKey.REMOVE_ERROR] = err
+            st.rerun()
+        st.session_state[SessionKey.REMOVE_FOLLOW] = started.journey.id
         _clear(SessionKey.REMOVE_PLAN, SessionKey.REMOVE_ERROR)
-    st.rerun()
+        st.rerun()
 
 
-def _results(actor: str, run: RemovalRun, labels: dict[str, str]) -> None:
-    plan = run.plan
-    ok = sum(1 for o in run.outcomes if o.ok)
-    summary = f"{plan.user_id}: {DONE_WORDS[plan.action]} in {ok} of {len(run.outcomes)} room(s)."
-    (st.success if ok == len(run.outcomes) else st.warning)(summary)
+def _follow() -> JourneyView | None:
+    """The removal journey this page shows: followed with progress until it ends (or the
+    page's wait does; it goes on by itself, see Journeys)."""
+    journey_id = st.session_state.get(SessionKey.REMOVE_FOLLOW)
+    if journey_id is None:
+        return None
+    journey = journeys.get(journey_id)
+    if journey.active:
+        show = journey_view.live_progress("Starting…", (REMOVAL_STEP,), REMOVAL_TITLES)
+        journey = room_journeys.follow(journey_id, on_change=show)
+    return journey
+
+
+def _results(identity: Identity, journey: JourneyView, labels: dict[str, str]) -> None:
+    action = str(journey.params.get("action", "kick"))
+    chosen = list(journey.params.get("room_ids") or ())
+    rooms_done = journey.step(REMOVAL_STEP).result.get("rooms") or {}
+    ok = sum(1 for r in rooms_done.values() if r.get("ok"))
+    summary = (f"{md(journey.matrix_user_id)}: {DONE_WORDS.get(action, action)} in {ok} of "
+               f"{len(chosen)} room(s). {journey_view.badge(journey)}")
+    (st.success if ok == len(chosen) else st.warning)(summary)
     st.dataframe(
         pd.DataFrame([
-            {"Room": labels.get(o.room_id, o.room_id),
-             "Result": describe_outcome(o, done=DONE_WORDS[plan.action]),
-             "Message": o.message, "Room ID": o.room_id}
-            for o in run.outcomes
+            {"Room": labels.get(room, room),
+             "Result": _describe(rooms_done.get(room), action),
+             "Message": (rooms_done.get(room) or {}).get("message", ""), "Room ID": room}
+            for room in chosen
         ]),
         hide_index=True, width="stretch",
     )
-    failed = removal.failed_rooms(run.outcomes)
-    if failed and st.button(f"Retry failed rooms ({len(failed)})", key=SessionKey.REMOVE_RETRY,
-                            icon=":material/replay:"):
-        _run(plan, lambda progress: removal.retry_failed(
-            actor=actor, user_id=plan.user_id, outcomes=run.outcomes, action=plan.action,
-            reason=plan.reason, message_key=plan.message_key or None,
-            custom_message=plan.custom_message, display_name=plan.display_name,
-            on_progress=progress), previous=run)
+    if journey.status == JourneyStatus.FAILED and st.button(
+        "Retry failed rooms", key=SessionKey.REMOVE_RETRY, icon=":material/replay:"
+    ):
+        try:
+            journey_runner.retry(actor=identity.username, journey_id=journey.id)
+        except DashboardError as err:
+            st.session_state[SessionKey.REMOVE_ERROR] = err
+        st.rerun()
+
+
+def _describe(entry: dict[str, object] | None, action: str) -> str:
+    if entry is None or "ok" not in entry:
+        return "not done yet"
+    outcome = RoomOutcome(str(entry.get("room_id", "")), Status(str(entry["status"])),
+                          str(entry.get("reason", "")))
+    return describe_outcome(outcome, done=DONE_WORDS.get(action, action))
 
 
 def render() -> None:
@@ -172,16 +189,16 @@ def render() -> None:
     if error := st.session_state.get(SessionKey.REMOVE_ERROR):
         show_error(error)
     preview: removal.RemovalPreview | None = st.session_state.get(SessionKey.REMOVE_PREVIEW)
-    run: RemovalRun | None = st.session_state.get(SessionKey.REMOVE_RESULT)
+    journey = _follow()
     labels = {r.room_id: r.name for r in preview.rooms} if preview else {}
-    if preview is not None and run is None:
+    if preview is not None and journey is None:
         removal_preview.show(preview)
         if plan := st.session_state.get(SessionKey.REMOVE_PLAN):
             _confirm(identity.username, plan)
         elif preview.rooms:
             _plan_form(preview)
-    if run is not None:
-        _results(identity.username, run, labels)
+    if journey is not None:
+        _results(identity, journey, labels)
 
 
 if __name__ == "__main__":

@@ -3,15 +3,16 @@ their interests; one result per room."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 import streamlit as st
 
-from app.services import room_invites, rooms
+from app.services import journeys, room_journeys, rooms
+from app.services.journeys import JourneyView
 from app.services.outcomes import describe_outcome
+from app.ui import journey_view
 from app.ui.feedback import show_error
 from app.ui.guard import require_page
+from app.ui.journey_view import new_submission_id
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.matrix import RoomOutcome, Status
@@ -20,13 +21,6 @@ from app.utils.state import SessionKey
 BY_CATEGORY, BY_SEARCH, ALL_ROOMS, BY_HAND, BY_INTERESTS = (
     "By category", "By search", "All rooms", "Pick rooms", "From interests")
 MODES = (BY_INTERESTS, BY_CATEGORY, BY_SEARCH, BY_HAND, ALL_ROOMS)
-
-
-@dataclass(frozen=True)
-class InviteRun:
-    user_id: str
-    outcomes: tuple[RoomOutcome, ...]
-    labels: dict[str, str]
 
 
 def _recommended() -> list[str]:
@@ -82,38 +76,65 @@ def _selection() -> tuple[list[str], dict[str, str]]:
     return [r.room_id for r in chosen], labels
 
 
-def _invite(actor: str, user_id: str, room_ids: list[str], labels: dict[str, str]) -> None:
-    st.session_state.pop(SessionKey.INVITE_ROOMS_ERROR, None)
-    st.session_state.pop(SessionKey.INVITE_ROOMS_RESULT, None)
-    bar = st.progress(0.0, text="Checking the account…")
+def _invite(actor: str, user_id: str, room_ids: list[str]) -> None:
+    """Start (or join) the invite journey; a repeat of the same choice is the same submission."""
+    state = st.session_state
+    state.pop(SessionKey.INVITE_ROOMS_ERROR, None)
+    submitted = repr((user_id.strip(), sorted(room_ids)))
+    if state.get(SessionKey.INVITE_ROOMS_SUBMITTED) != submitted:
+        state[SessionKey.INVITE_ROOMS_SUBMISSION] = new_submission_id()
     try:
-        outcomes = room_invites.invite_to_rooms(
+        started = room_journeys.begin_invites(
             actor=actor, user_id=user_id, room_ids=room_ids,
-            on_progress=lambda p: bar.progress(p.fraction, text=p.text),
+            submission_id=state[SessionKey.INVITE_ROOMS_SUBMISSION],
         )
     except DashboardError as err:
-        st.session_state[SessionKey.INVITE_ROOMS_ERROR] = err
-    else:
-        st.session_state[SessionKey.INVITE_ROOMS_RESULT] = InviteRun(
-            user_id.strip(), tuple(outcomes), labels)
-    bar.empty()
+        state[SessionKey.INVITE_ROOMS_ERROR] = err
+        return
+    state[SessionKey.INVITE_ROOMS_SUBMITTED] = submitted
+    state[SessionKey.INVITE_ROOMS_FOLLOW] = started.journey.id
 
 
-def _results(run: InviteRun) -> None:
-    done = sum(1 for o in run.outcomes if o.status == Status.DONE)
-    already = sum(1 for o in run.outcomes if o.status == Status.ALREADY)
-    failed = len(run.outcomes) - done - already
+def _follow() -> JourneyView | None:
+    journey_id = st.session_state.get(SessionKey.INVITE_ROOMS_FOLLOW)
+    if journey_id is None:
+        return None
+    journey = journeys.get(journey_id)
+    if journey.active:
+        show = journey_view.live_progress(
+            "Checking the account…", (room_journeys.INVITE_STEP,), room_journeys.INVITE_TITLES
+        )
+        journey = room_journeys.follow(journey_id, on_change=show)
+    return journey
+
+
+def _results(journey: JourneyView, labels: dict[str, str]) -> None:
+    step = journey.step(room_journeys.INVITE_STEP)
+    entries = step.result.get("rooms") or {}
+    chosen = list(journey.params.get("room_ids") or ())
+    done = sum(1 for r in entries.values() if r.get("status") == Status.DONE)
+    already = sum(1 for r in entries.values() if r.get("status") == Status.ALREADY)
+    failed = len(chosen) - done - already
     text = (
-        f"{md(run.user_id)}: invited to {done} room(s); {already} already there; "
-        f"{failed} failed."
+        f"{md(journey.matrix_user_id)}: invited to {done} room(s); {already} already there; "
+        f"{failed} not done. {journey_view.badge(journey)}"
     )
     (st.success if failed == 0 else st.warning)(text)
+    if step.status == "failed" and not entries:
+        st.error(md(step.reason), icon=":material/error:")
     st.dataframe(
-        pd.DataFrame([{"Room": run.labels.get(o.room_id, o.room_id),
-                       "Result": describe_outcome(o, done="invited"), "Room ID": o.room_id}
-                      for o in run.outcomes]),
+        pd.DataFrame([{"Room": labels.get(room, room),
+                       "Result": _describe(entries.get(room)), "Room ID": room}
+                      for room in chosen]),
         hide_index=True, width="stretch",
     )
+
+
+def _describe(entry: dict[str, object] | None) -> str:
+    if entry is None or "ok" not in entry:
+        return "not done yet"
+    outcome = RoomOutcome("", Status(str(entry["status"])), str(entry.get("reason", "")))
+    return describe_outcome(outcome, done="invited")
 
 
 def render() -> None:
@@ -127,11 +148,11 @@ def render() -> None:
     room_ids, labels = _selection()
     if st.button(f"Invite to {len(room_ids)} room(s)", type="primary",
                  key=SessionKey.INVITE_ROOMS_SUBMIT, disabled=not room_ids):
-        _invite(identity.username, user_id, room_ids, labels)
+        _invite(identity.username, user_id, room_ids)
     if error := st.session_state.get(SessionKey.INVITE_ROOMS_ERROR):
         show_error(error)
-    if run := st.session_state.get(SessionKey.INVITE_ROOMS_RESULT):
-        _results(run)
+    if journey := _follow():
+        _results(journey, labels)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -16,20 +17,32 @@ from streamlit.web import bootstrap
 
 from app.db.engine import dispose_all
 from app.server import cookie_routes
+from app.services import engine
 from app.utils.config import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "streamlit_app.py"
+logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
     """The process's start-up (before the yield: ahead of the first request) and shutdown
-    (after it, in reverse order: once the last request is done). Add background work here."""
+    (after it, in reverse order: once the last request is done). The durable engine starts
+    here, so this replica resumes its interrupted journeys without waiting for a visitor."""
+    _start_engine()
     with cookie_routes.mounted():
         try:
             yield None
         finally:
+            engine.shutdown()
             dispose_all()
+
+
+def _start_engine() -> None:
+    try:
+        engine.launch()
+    except Exception:  # the database may be down: the first journey launches it again
+        logger.exception("the durable engine did not start; journeys will start it later")
 
 
 def build() -> st.App:

@@ -41,8 +41,14 @@ logger = logging.getLogger(__name__)
 WORKFLOW_VERSION = "1"
 APP_NAME = "community-dashboard"
 BACKGROUND_QUEUE = "background"  # welcome messages, timers, follow-ups: a few at a time
-# Every module that defines workflows: imported before launch so DBOS knows them all.
-WORKFLOW_MODULES: tuple[str, ...] = ()
+# Every module that defines workflows or journey plans: imported before launch so the engine
+# knows them all (a recovered workflow needs its code).
+WORKFLOW_MODULES: tuple[str, ...] = (
+    "app.services.journey_runner",
+    "app.services.onboarding",
+    "app.services.offboarding",
+    "app.services.room_journeys",
+)
 
 _lock = threading.Lock()
 _launched_url: str | None = None
@@ -94,6 +100,9 @@ def launch(settings: Settings | None = None) -> None:
         _launched_url = url
         logger.info("engine started (replica %s, version %s)", settings.replica_id,
                     WORKFLOW_VERSION)
+    # Journeys recorded but never handed to the engine (a process died between the two).
+    runner = importlib.import_module("app.services.journey_runner")
+    runner.resume_queued()
 
 
 def shutdown() -> None:

@@ -1,51 +1,59 @@
-"""Journey records: one onboarding or offboarding, its steps and their states, in the database.
+"""Journey records: one journey of a member, its steps and their states, in the database.
 
-Each step moves pending -> running -> done | failed | skipped. A step is claimed atomically
-(so two admins pressing "retry" cannot run it twice); done and skipped steps are never redone.
-A step left "running" by a process that died counts as failed once it is older than
-STALE_AFTER, so it can be retried.
+The engine runs a journey (app.services.journey_runner); these rows are what people see and what
+steps read to redo nothing that was done: a step moves pending -> running -> done | failed |
+skipped, and keeps in `result` what it finished (the created account's pk, each room's outcome
+as it happens, the messages already posted).
+
+A journey is found or created by the submission's ID (minted when the form was shown), so a
+double click, a second tab or a second replica lands on the same row; while it is active, its
+`dedupe_key` ("<kind>:<member>") is unique, so a second submission for the same member joins it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.db.engine import rows_changed, session_scope
 from app.db.models import Journey, JourneyStep, utcnow
-from app.utils.enums import JourneyKind, StepStatus
+from app.utils.enums import ACTIVE_JOURNEY, JourneyKind, JourneyStatus, StepStatus
 
 FINISHED = (StepStatus.DONE, StepStatus.SKIPPED)
-STALE_AFTER = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
 class StepView:
     name: str
-    status: StepStatus
+    status: str
     reason: str
     result: dict[str, Any]
     attempts: int
     updated_at: datetime
 
     @property
-    def stale(self) -> bool:
-        return self.status == StepStatus.RUNNING and utcnow() - self.updated_at > STALE_AFTER
+    def finished(self) -> bool:
+        return self.status in FINISHED
 
     @property
     def retryable(self) -> bool:
-        return self.status in (StepStatus.PENDING, StepStatus.FAILED) or self.stale
+        return self.status in (StepStatus.PENDING, StepStatus.FAILED)
 
 
 @dataclass(frozen=True)
 class JourneyView:
     id: int
     kind: str
+    workflow_id: str
+    status: str
+    runs: int
     created_at: datetime
+    updated_at: datetime
     actor: str
     member_name: str
     authentik_username: str
@@ -58,13 +66,13 @@ class JourneyView:
         return next(s for s in self.steps if s.name == name)
 
     @property
-    def status(self) -> StepStatus:
-        """done when every step finished; failed when any failed; else in progress."""
-        if all(s.status in FINISHED for s in self.steps):
-            return StepStatus.DONE
-        if any(s.status == StepStatus.FAILED or s.stale for s in self.steps):
-            return StepStatus.FAILED
-        return StepStatus.RUNNING
+    def active(self) -> bool:
+        return self.status in ACTIVE_JOURNEY
+
+    @property
+    def run_id(self) -> str:
+        """The engine's ID for the journey's current run: retries are runs of their own."""
+        return self.workflow_id if self.runs <= 1 else f"{self.workflow_id}.run{self.runs}"
 
     @property
     def member(self) -> str:
@@ -79,7 +87,11 @@ def _view(journey: Journey) -> JourneyView:
     return JourneyView(
         id=journey.id,
         kind=journey.kind,
+        workflow_id=journey.workflow_id or f"journey-{journey.id}",
+        status=journey.status,
+        runs=journey.runs,
         created_at=journey.created_at,
+        updated_at=journey.updated_at,
         actor=journey.actor,
         member_name=journey.member_name,
         authentik_username=journey.authentik_username,
@@ -87,38 +99,63 @@ def _view(journey: Journey) -> JourneyView:
         matrix_user_id=journey.matrix_user_id,
         params=dict(journey.params or {}),
         steps=tuple(
-            StepView(s.name, StepStatus(s.status), s.reason, dict(s.result or {}), s.attempts,
-                     s.updated_at)
+            StepView(s.name, s.status, s.reason, dict(s.result or {}), s.attempts, s.updated_at)
             for s in journey.steps
         ),
     )
 
 
-def create(
+def open_journey(
     *,
     kind: JourneyKind,
+    workflow_id: str,
     actor: str,
     steps: Sequence[str],
+    dedupe_key: str | None = None,
     member_name: str = "",
     authentik_username: str = "",
     authentik_pk: int | None = None,
     matrix_user_id: str = "",
     params: Mapping[str, Any] | None = None,
-) -> JourneyView:
+) -> tuple[JourneyView, bool]:
+    """The journey of this submission, else the active one for this member, else a new one;
+    True when it was created now. Safe against the same submission racing itself."""
+    if found := _find(workflow_id, dedupe_key):
+        return found, False
+    try:
+        with session_scope() as db:
+            journey = Journey(
+                kind=kind,
+                workflow_id=workflow_id,
+                status=JourneyStatus.QUEUED,
+                runs=1,
+                dedupe_key=dedupe_key,
+                actor=actor,
+                member_name=member_name[:200],
+                authentik_username=authentik_username,
+                authentik_pk=authentik_pk,
+                matrix_user_id=matrix_user_id,
+                params=dict(params or {}),
+            )
+            journey.steps = [
+                JourneyStep(position=i, name=n, result={}) for i, n in enumerate(steps)
+            ]
+            db.add(journey)
+            db.flush()
+            return _view(journey), True
+    except IntegrityError:  # another click, tab or replica created it a moment ago
+        if found := _find(workflow_id, dedupe_key):
+            return found, False
+        raise
+
+
+def _find(workflow_id: str, dedupe_key: str | None) -> JourneyView | None:
     with session_scope() as db:
-        journey = Journey(
-            kind=kind,
-            actor=actor,
-            member_name=member_name[:200],
-            authentik_username=authentik_username,
-            authentik_pk=authentik_pk,
-            matrix_user_id=matrix_user_id,
-            params=dict(params or {}),
-        )
-        journey.steps = [JourneyStep(position=i, name=n, result={}) for i, n in enumerate(steps)]
-        db.add(journey)
-        db.flush()
-        return _view(journey)
+        condition = Journey.workflow_id == workflow_id
+        if dedupe_key:
+            condition = or_(condition, Journey.dedupe_key == dedupe_key)
+        journey = db.scalars(select(Journey).where(condition).order_by(Journey.id)).first()
+        return _view(journey) if journey else None
 
 
 def get(journey_id: int) -> JourneyView:
@@ -129,15 +166,40 @@ def get(journey_id: int) -> JourneyView:
         return _view(journey)
 
 
-def recent(kind: JourneyKind, *, limit: int = 20) -> list[JourneyView]:
+def search(
+    *,
+    kind: JourneyKind | str | None = None,
+    member: str = "",
+    actor: str = "",
+    status: JourneyStatus | str | None = None,
+    limit: int = 50,
+) -> list[JourneyView]:
+    """Newest first; `member` matches part of the name, username or Matrix ID."""
+    query = select(Journey)
+    if kind:
+        query = query.where(Journey.kind == kind)
+    if actor:
+        query = query.where(Journey.actor == actor)
+    if status:
+        query = query.where(Journey.status == status)
+    if text := member.strip():
+        pattern = f"%{text}%"
+        query = query.where(
+            or_(
+                Journey.member_name.ilike(pattern),
+                Journey.authentik_username.ilike(pattern),
+                Journey.matrix_user_id.ilike(pattern),
+            )
+        )
     with session_scope() as db:
         rows = db.scalars(
-            select(Journey)
-            .where(Journey.kind == kind)
-            .order_by(Journey.created_at.desc(), Journey.id.desc())
-            .limit(limit)
+            query.order_by(Journey.created_at.desc(), Journey.id.desc()).limit(limit)
         ).all()
         return [_view(j) for j in rows]
+
+
+def recent(kind: JourneyKind, *, limit: int = 20) -> list[JourneyView]:
+    return search(kind=kind, limit=limit)
 
 
 def set_member(
@@ -160,24 +222,53 @@ def set_member(
             db.execute(update(Journey).where(Journey.id == journey_id).values(**values))
 
 
-def claim(journey_id: int, name: str) -> bool:
-    """Atomically move a retryable step to running; False if it is done, skipped or busy."""
-    now = utcnow()
+def begin_step(journey_id: int, name: str) -> bool:
+    """Mark a step running (one more attempt); False when it already finished (done or
+    skipped in an earlier run), so it must not run again."""
     with session_scope() as db:
         result = db.execute(
             update(JourneyStep)
             .where(
                 JourneyStep.journey_id == journey_id,
                 JourneyStep.name == name,
-                or_(
-                    JourneyStep.status.in_((StepStatus.PENDING, StepStatus.FAILED)),
-                    (JourneyStep.status == StepStatus.RUNNING)
-                    & (JourneyStep.updated_at < now - STALE_AFTER),
-                ),
+                JourneyStep.status.notin_(FINISHED),
             )
-            .values(status=StepStatus.RUNNING, attempts=JourneyStep.attempts + 1, updated_at=now)
+            .values(
+                status=StepStatus.RUNNING,
+                attempts=JourneyStep.attempts + 1,
+                updated_at=utcnow(),
+            )
         )
         return rows_changed(result) == 1
+
+
+def claim_step(journey_id: int, name: str) -> bool:
+    """Move a pending or failed step to running, atomically: of two concurrent callers, one
+    wins (a step run outside the engine, e.g. the credential shown to one admin)."""
+    with session_scope() as db:
+        result = db.execute(
+            update(JourneyStep)
+            .where(
+                JourneyStep.journey_id == journey_id,
+                JourneyStep.name == name,
+                JourneyStep.status.in_((StepStatus.PENDING, StepStatus.FAILED)),
+            )
+            .values(
+                status=StepStatus.RUNNING,
+                attempts=JourneyStep.attempts + 1,
+                updated_at=utcnow(),
+            )
+        )
+        return rows_changed(result) == 1
+
+
+def _step(db: Any, journey_id: int, name: str) -> JourneyStep:
+    step = db.scalar(
+        select(JourneyStep).where(JourneyStep.journey_id == journey_id, JourneyStep.name == name)
+    )
+    if step is None:
+        raise LookupError(f"journey {journey_id} has no step {name}")
+    return step  # type: ignore[no-any-return]
 
 
 def finish(
@@ -190,26 +281,70 @@ def finish(
 ) -> None:
     """Record a step's end; `result` is merged into what earlier attempts stored."""
     with session_scope() as db:
-        step = db.scalar(
-            select(JourneyStep).where(
-                JourneyStep.journey_id == journey_id, JourneyStep.name == name
-            )
-        )
-        if step is None:
-            raise LookupError(f"journey {journey_id} has no step {name}")
+        step = _step(db, journey_id, name)
         step.status, step.reason = status, reason[:2000]
         step.result = {**(step.result or {}), **dict(result or {})}
         step.updated_at = utcnow()
 
 
-def touch(journey_id: int, name: str, *, result: Mapping[str, Any]) -> None:
-    """Save progress inside a running step (so a retry knows what is already done)."""
+def touch(
+    journey_id: int, name: str, *, result: Mapping[str, Any], reason: str | None = None
+) -> None:
+    """Save progress inside a running step (so a re-run knows what is already done)."""
     with session_scope() as db:
-        step = db.scalar(
-            select(JourneyStep).where(
-                JourneyStep.journey_id == journey_id, JourneyStep.name == name
+        step = _step(db, journey_id, name)
+        step.result = {**(step.result or {}), **dict(result)}
+        if reason is not None:
+            step.reason = reason[:2000]
+        step.updated_at = utcnow()
+
+
+def touch_room(journey_id: int, name: str, room_id: str, entry: Mapping[str, Any]) -> None:
+    """Checkpoint one room's outcome the moment it is known (merged into result["rooms"])."""
+    with session_scope() as db:
+        step = _step(db, journey_id, name)
+        current = dict(step.result or {})
+        rooms = dict(current.get("rooms") or {})
+        rooms[room_id] = {**dict(rooms.get(room_id) or {}), **dict(entry)}
+        current["rooms"] = rooms
+        step.result = current
+        step.updated_at = utcnow()
+
+
+def set_status(journey_id: int, status: JourneyStatus) -> None:
+    with session_scope() as db:
+        values: dict[str, Any] = {"status": status}
+        if status not in ACTIVE_JOURNEY:
+            values["dedupe_key"] = None  # the member may have another journey now
+        db.execute(update(Journey).where(Journey.id == journey_id).values(**values))
+
+
+def settle(journey_id: int) -> JourneyStatus:
+    """The journey's status from its steps (running while any step is unfinished and none
+    failed), stored; a journey that ended frees its member for another."""
+    view = get(journey_id)
+    if any(s.status == StepStatus.FAILED for s in view.steps):
+        status = JourneyStatus.FAILED
+    elif all(s.finished for s in view.steps):
+        status = JourneyStatus.DONE
+    else:
+        status = JourneyStatus.RUNNING
+    if view.status != JourneyStatus.CANCELLED:
+        set_status(journey_id, status)
+    return status
+
+
+def next_run(journey_id: int, seen_runs: int) -> bool:
+    """Count one more run (a retry) if the journey is not active and nobody counted it since
+    `seen_runs` was read: two retry clicks at once give one run."""
+    with session_scope() as db:
+        result = db.execute(
+            update(Journey)
+            .where(
+                Journey.id == journey_id,
+                Journey.runs == seen_runs,
+                Journey.status.notin_(ACTIVE_JOURNEY),
             )
+            .values(runs=Journey.runs + 1, status=JourneyStatus.QUEUED)
         )
-        if step is not None:
-            step.result = {**(step.result or {}), **dict(result)}
-            step.updated_at = utcnow()
+        return rows_changed(result) == 1

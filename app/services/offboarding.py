@@ -1,15 +1,17 @@
 """Offboard a member in one action, after a preview: their Authentik account, the invitations
-they created, and every room they are in. Recorded and retryable like onboarding."""
+they created, and every room they are in. A journey on the durable engine, like onboarding:
+one per submission and member, resumed after a crash, retryable."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from app.auth.account_rules import role_of
-from app.services import connections, journeys, protected, removal
+from app.services import connections, journey_runner, journeys, protected, removal
 from app.services import offboarding_steps as steps
 from app.services.invite_links import InviteLink
-from app.services.journey_runner import run_parallel
+from app.services.journey_runner import Plan, Started, finished
 from app.services.journeys import JourneyView
 from app.utils.authentik import User
 from app.utils.authentik import validation as check
@@ -19,6 +21,10 @@ from app.utils.errors import DashboardError, InputError, NotConfigured
 from app.utils.matrix import ids as matrix_ids
 
 KIND = JourneyKind.OFFBOARDING
+PLAN = journey_runner.register(
+    Plan(kind=KIND, steps=steps.STEP_NAMES, titles=steps.TITLES, lanes=steps.lanes())
+)
+WAIT_SECONDS = 60.0  # the page's wait; the journey goes on after it (see Journeys)
 
 
 @dataclass(frozen=True)
@@ -118,20 +124,42 @@ def check_request(request: OffboardingRequest) -> OffboardingRequest:
     )
 
 
-def start(*, actor: str, request: OffboardingRequest) -> JourneyView:
-    """Check the request and who asks, refuse protected targets, then run the journey."""
+def begin(*, actor: str, request: OffboardingRequest, submission_id: str) -> Started:
+    """Check the request and who asks, refuse protected targets, then find or start the
+    journey of this submission (or the one running for this member). Returns at once."""
     request = check_request(request)
     _check_authority(actor, request)
-    journey = journeys.create(
+    member = request.authentik_username or request.matrix_user_id
+    return journey_runner.start(
         kind=KIND,
+        submission_id=submission_id,
         actor=actor,
-        steps=steps.STEP_NAMES,
-        member_name=request.authentik_username or request.matrix_user_id,
+        dedupe_key=f"{KIND}:{member}",
+        params=asdict(request),
+        member_name=member,
         authentik_username=request.authentik_username,
         matrix_user_id=request.matrix_user_id,
-        params=asdict(request),
     )
-    return _run(actor, journey.id)
+
+
+def follow(
+    journey_id: int, *, on_change: Callable[[JourneyView], object] | None = None
+) -> JourneyView:
+    """Wait (bounded) for the journey to finish; it goes on by itself after the wait."""
+    return journey_runner.wait(journey_id, until=finished(), timeout=WAIT_SECONDS,
+                               on_change=on_change)
+
+
+def start(
+    *,
+    actor: str,
+    request: OffboardingRequest,
+    submission_id: str,
+    on_change: Callable[[JourneyView], object] | None = None,
+) -> Started:
+    """`begin`, then `follow` (CLI, tests)."""
+    started = begin(actor=actor, request=request, submission_id=submission_id)
+    return Started(follow(started.journey.id, on_change=on_change), started.created)
 
 
 def _check_authority(actor: str, request: OffboardingRequest) -> None:
@@ -154,15 +182,13 @@ def _check_authority(actor: str, request: OffboardingRequest) -> None:
             )
 
 
-def retry(*, actor: str, journey_id: int) -> JourneyView:
+def retry(
+    *, actor: str, journey_id: int, on_change: Callable[[JourneyView], object] | None = None
+) -> JourneyView:
     if journeys.get(journey_id).kind != KIND:
         raise InputError("Offboarding", f"record {journey_id} is not an offboarding")
-    return _run(actor, journey_id)
-
-
-def _run(actor: str, journey_id: int) -> JourneyView:
-    run_parallel(journey_id, steps.lanes(actor), actor=actor)
-    return journeys.get(journey_id)
+    journey_runner.retry(actor=actor, journey_id=journey_id)
+    return follow(journey_id, on_change=on_change)
 
 
 def recent(limit: int = 20) -> list[JourneyView]:

@@ -1,8 +1,11 @@
-"""The three offboarding steps; each redoes nothing an earlier attempt finished."""
+"""The three offboarding steps; each redoes nothing an earlier run finished.
+
+Each room's outcome (and whether its message was posted) is stored the moment it is known, and
+the removal message carries a transaction ID derived from the journey and the room: a run that
+starts again after a crash neither kicks twice nor posts twice.
+"""
 
 from __future__ import annotations
-
-from functools import partial
 
 from app.services import connections, invite_links, journeys, protected, removal
 from app.services.journey_runner import (
@@ -27,15 +30,20 @@ TITLES = {
 }
 
 
-def lanes(actor: str) -> list[list[Step]]:
+def lanes() -> tuple[tuple[Step, ...], ...]:
     """Authentik (account, then invitations) and Matrix (rooms) run at the same time."""
-    return [
-        [
+    return (
+        (
             Step(AUTHENTIK, TITLES[AUTHENTIK], _account),
-            Step(INVITATIONS, TITLES[INVITATIONS], partial(_invitations, actor=actor)),
-        ],
-        [Step(ROOMS, TITLES[ROOMS], partial(_rooms, actor=actor))],
-    ]
+            Step(INVITATIONS, TITLES[INVITATIONS], _invitations),
+        ),
+        (room_removal_step(),),
+    )
+
+
+def room_removal_step() -> Step:
+    """Also the one step of a removal journey (Remove from rooms)."""
+    return Step(ROOMS, TITLES[ROOMS], remove_from_rooms)
 
 
 def _account(journey: JourneyView) -> StepOutcome:
@@ -67,7 +75,7 @@ def open_invitations_by(username: str) -> list[invite_links.InviteLink]:
     ]
 
 
-def _invitations(journey: JourneyView, *, actor: str) -> StepOutcome:
+def _invitations(journey: JourneyView) -> StepOutcome:
     username = journey.authentik_username
     if not username:
         return skipped("no Authentik account given")
@@ -76,7 +84,7 @@ def _invitations(journey: JourneyView, *, actor: str) -> StepOutcome:
     open_ones = open_invitations_by(username)
     for invite in open_ones:
         try:
-            invite_links.revoke(actor=actor, pk=invite.pk, name=invite.name)
+            invite_links.revoke(actor=journey.actor, pk=invite.pk, name=invite.name)
         except DashboardError as err:
             problems.append(f"{invite.name}: {err}")
         else:
@@ -90,7 +98,7 @@ def _invitations(journey: JourneyView, *, actor: str) -> StepOutcome:
     return done(f"revoked {len(open_ones)} open invitation(s)", revoked=revoked)
 
 
-def _rooms(journey: JourneyView, *, actor: str) -> StepOutcome:
+def remove_from_rooms(journey: JourneyView) -> StepOutcome:
     user = journey.matrix_user_id
     if not user:
         return skipped("no Matrix account given")
@@ -102,22 +110,23 @@ def _rooms(journey: JourneyView, *, actor: str) -> StepOutcome:
     todo = rooms_left(chosen, rooms)
     sent = (removal.MESSAGE_SENT, removal.MESSAGE_SENT_BEFORE)
     messaged = [room for room, r in rooms.items() if r.get("message") in sent]
-    outcomes = removal.remove_from_rooms(
-        actor=actor,
+
+    def checkpoint(room_id: str, entry: dict[str, object]) -> None:
+        rooms[room_id] = {**rooms.get(room_id, {}), **entry}
+        journeys.touch_room(journey.id, ROOMS, room_id, entry)
+
+    removal.remove_from_rooms(
+        actor=journey.actor,
         user_id=user,
         room_ids=todo,
         action=params["action"],
         reason=params["reason"],
         message_key=params.get("message_key") or None,
         custom_message=params.get("custom_message", ""),
+        display_name=params.get("display_name", ""),
         skip_message_in=messaged,
+        checkpoint=checkpoint,
+        txn_scope=journey.workflow_id,
     )
-    for o in outcomes:
-        rooms[o.room_id] = {
-            "status": str(o.status),
-            "reason": o.reason,
-            "ok": o.ok,
-            "message": o.message,
-        }
     verb = "kicked from" if params["action"] == "kick" else "banned from"
     return rooms_outcome(chosen, rooms, done_text=f"{verb} {len(chosen)} room(s)")

@@ -1,24 +1,25 @@
 """Onboard a member in one step: Authentik account, Matrix account, rooms, graduation, welcome.
 
-Every step's state lives in a journey record (app.services.journeys); a retry runs only the
-steps that are not done, and inside a step only the parts not done yet (rooms already invited,
-a graduation message already posted, an account already created). The Authentik lane and the
-Matrix lane run at the same time; the welcome DM runs in the background, so the admin waits
-only for the account and the invites.
+The journey runs on the durable engine (app.services.journey_runner): a double click, a second
+tab or a second replica joins the same journey; a crash or restart resumes it. The Authentik lane
+and the Matrix lane run at the same time; the welcome DM goes to the background queue, so the
+admin waits only for the account, the invites and graduation. The credential is made here, in
+the admin's own request, once the account exists, and shown only to that admin: no password or
+recovery link is ever stored, in the engine's tables or anywhere else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from app.services import background, journeys
+from app.services import journey_runner, journeys
 from app.services import onboarding_steps as steps
-from app.services.journey_runner import run_parallel, run_step
+from app.services.journey_runner import Plan, Started, done, failed, finished, record
 from app.services.journeys import JourneyView
-from app.services.users import Credential, display_name
+from app.services.users import CreatedUser, Credential, CredentialNotSet, display_name
+from app.services.users import set_credential as make_credential
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
 from app.utils.enums import JourneyKind, StepStatus
@@ -26,6 +27,18 @@ from app.utils.errors import InputError, NotConfigured
 from app.utils.matrix import ids as matrix_ids
 
 KIND = JourneyKind.ONBOARDING
+PLAN = journey_runner.register(
+    Plan(
+        kind=KIND,
+        steps=steps.STEP_NAMES,
+        titles=steps.TITLES,
+        lanes=steps.lanes(),
+        follow_up=steps.follow_up,
+    )
+)
+# What the admin waits for on the page (the welcome DM follows in the background).
+ADMIN_STEPS = (steps.AUTHENTIK, steps.MATRIX, steps.ROOMS, steps.GRADUATION)
+ADMIN_WAIT_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -53,9 +66,18 @@ class OnboardingRequest:
 @dataclass(frozen=True)
 class OnboardingResult:
     journey: JourneyView
-    password: str | None = field(default=None, repr=False)  # shown once; never stored
-    recovery_link: str | None = field(default=None, repr=False)
-    welcome: Future[Any] | None = None  # the background welcome DM, if it was started
+    # The one-time password or recovery link, for this admin's screen only; never stored.
+    credential: CreatedUser | None = field(default=None, repr=False)
+    joined: bool = False  # this submission joined a journey already under way
+    note: str = ""  # why no credential is shown, when one was expected
+
+    @property
+    def password(self) -> str | None:
+        return self.credential.password if self.credential else None
+
+    @property
+    def recovery_link(self) -> str | None:
+        return self.credential.recovery_link if self.credential else None
 
 
 def check_request(request: OnboardingRequest) -> OnboardingRequest:
@@ -78,6 +100,8 @@ def check_request(request: OnboardingRequest) -> OnboardingRequest:
         if settings.matrix_missing:
             raise NotConfigured("Matrix", settings.matrix_missing)
         cleaned["matrix_user_id"] = matrix_ids.user_id(matrix)
+        if cleaned["matrix_user_id"] == settings.matrix_bot_user_id:
+            raise InputError("Matrix user ID", f"{matrix} is the dashboard's own bot")
     if request.room_ids:
         if not matrix:
             raise InputError("Matrix user ID", "link a Matrix account to invite them to rooms")
@@ -85,48 +109,95 @@ def check_request(request: OnboardingRequest) -> OnboardingRequest:
     return OnboardingRequest(**{**asdict(request), **cleaned})
 
 
-def start(*, actor: str, request: OnboardingRequest) -> OnboardingResult:
-    """Check the input, record the journey, run it; returns before the welcome DM is sent."""
+def begin(*, actor: str, request: OnboardingRequest, submission_id: str) -> Started:
+    """Check the input, then find or start the journey of this submission (or the one already
+    running for this member). Returns at once: `follow` waits for the admin's part."""
     request = check_request(request)
     name = " ".join(p for p in (request.first_name.strip(), request.last_name.strip()) if p)
-    journey = journeys.create(
+    member = request.matrix_user_id or request.username or f"pk:{request.existing_user_pk}"
+    return journey_runner.start(
         kind=KIND,
+        submission_id=submission_id,
         actor=actor,
-        steps=steps.STEP_NAMES,
+        dedupe_key=f"{KIND}:{member}",
+        params=asdict(request),
         member_name=name or request.existing_username,
         authentik_username=request.username or request.existing_username,
         authentik_pk=request.existing_user_pk,
         matrix_user_id=request.matrix_user_id,
-        params=asdict(request),
     )
-    return _run(actor, journey.id)
 
 
-def retry(*, actor: str, journey_id: int) -> OnboardingResult:
-    """Run again only what is not done (failed, pending, or left running by a dead process)."""
-    journey = journeys.get(journey_id)
-    if journey.kind != KIND:
+def start(
+    *,
+    actor: str,
+    request: OnboardingRequest,
+    submission_id: str,
+    on_change: Callable[[JourneyView], object] | None = None,
+) -> OnboardingResult:
+    """`begin`, then `follow`: the whole admin's wait in one call (CLI, tests, benchmarks)."""
+    started = begin(actor=actor, request=request, submission_id=submission_id)
+    result = follow(actor=actor, journey_id=started.journey.id, on_change=on_change)
+    return replace(result, joined=not started.created)
+
+
+def retry(
+    *, actor: str, journey_id: int, on_change: Callable[[JourneyView], object] | None = None
+) -> OnboardingResult:
+    """Run again only what is not done; a credential never shown is made now, for this admin."""
+    if journeys.get(journey_id).kind != KIND:
         raise InputError("Onboarding", f"record {journey_id} is not an onboarding")
-    return _run(actor, journey_id)
+    journey_runner.retry(actor=actor, journey_id=journey_id)
+    return follow(actor=actor, journey_id=journey_id, on_change=on_change)
 
 
-def _run(actor: str, journey_id: int) -> OnboardingResult:
-    box = steps.SecretBox()
-    run_parallel(journey_id, steps.lanes(actor, box), actor=actor)
-    welcome: Future[Any] | None = None
-    journey = journeys.get(journey_id)
-    if journey.step(steps.WELCOME).retryable:
-        if journey.step(steps.MATRIX).status == StepStatus.DONE:
-            # The slow part, off the admin's wait.
-            welcome = background.submit(run_step, journey_id, steps.welcome_step(), actor=actor)
-        else:  # skipped or failed at once: nothing to wait for
-            run_step(journey_id, steps.welcome_step(), actor=actor)
-    return OnboardingResult(
-        journey=journeys.get(journey_id),
-        password=box.password,
-        recovery_link=box.recovery_link,
-        welcome=welcome,
+def follow(
+    *, actor: str, journey_id: int, on_change: Callable[[JourneyView], object] | None = None
+) -> OnboardingResult:
+    """Wait for the account, make its credential for `actor` (if still to be made), then wait
+    for the rest of the admin's part. The journey goes on by itself after the wait."""
+    journey = journey_runner.wait(journey_id, until=finished(steps.AUTHENTIK),
+                                  timeout=ADMIN_WAIT_SECONDS, on_change=on_change)
+    credential, note = issue_credential(actor, journey)
+    journey = journey_runner.wait(journey_id, until=finished(*ADMIN_STEPS),
+                                  timeout=ADMIN_WAIT_SECONDS, on_change=on_change)
+    return OnboardingResult(journey, credential, note=note)
+
+
+def issue_credential(actor: str, journey: JourneyView) -> tuple[CreatedUser | None, str]:
+    """Make the account's password or recovery link for `actor`'s eyes, once: of two admins
+    (two tabs, two replicas) following the same journey, one gets it."""
+    account, step = journey.step(steps.AUTHENTIK), journey.step(steps.CREDENTIAL)
+    if account.status != StepStatus.DONE or not account.result.get("created"):
+        return None, ""
+    if step.status == StepStatus.DONE:
+        return None, "The credential was shown when the account was created; it is not kept."
+    if not journeys.claim_step(journey.id, steps.CREDENTIAL):
+        return None, "The credential is being shown to another admin who runs this onboarding."
+    method = Credential(journey.params["credential"])
+    user = CreatedUser(
+        pk=int(account.result["pk"]), username=str(account.result["username"]),
+        name=journey.member_name, email=None, groups=(), credential=method,
     )
+    try:
+        made = make_credential(actor=actor, user=user)
+    except CredentialNotSet as err:
+        record(journey.id, steps.CREDENTIAL, failed(str(err)))
+        journeys.settle(journey.id)
+        return None, str(err)
+    what = "a password" if method is Credential.PASSWORD else "a recovery link"
+    record(journey.id, steps.CREDENTIAL, done(f"{what}, shown once to {actor}"))
+    journeys.settle(journey.id)
+    return made, ""
+
+
+def awaiting(actor: str) -> JourneyView | None:
+    """`actor`'s newest onboarding whose admin part has not finished: a page reloaded in the
+    middle picks it up again (and makes the credential if that is still to do)."""
+    for journey in journeys.search(kind=KIND, actor=actor, limit=5):
+        if journey.active and not finished(*ADMIN_STEPS, steps.CREDENTIAL)(journey):
+            return journey
+    return None
 
 
 def recent(limit: int = 20) -> list[JourneyView]:

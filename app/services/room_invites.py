@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from app.db import audit_log
 from app.services import connections
@@ -22,12 +22,15 @@ USER_FIELD = "Matrix user ID"
 
 def invite_to_rooms(
     *, actor: str, user_id: str, room_ids: Sequence[str],
-    on_progress: ProgressCallback | None = None,
+    on_progress: ProgressCallback | None = None, account_checked: bool = False,
+    checkpoint: Callable[[str, dict[str, object]], None] | None = None,
 ) -> list[RoomOutcome]:
     """Invite `user_id` to each room: done (invited), already (member or invited), forbidden
     (the bot lacks power there) or another failure, with the reason; audited as one event.
 
-    The account must exist: Synapse would otherwise accept invites for a user nobody has.
+    The account must exist: Synapse would otherwise accept invites for a user nobody has
+    (`account_checked`: the caller just checked). `checkpoint(room_id, entry)` hears each
+    room's outcome the moment it is known (a journey stores it, so a re-run skips the room).
     """
     on_progress = guarded(on_progress)
     user = matrix_ids.user_id(user_id, field=USER_FIELD)
@@ -35,11 +38,23 @@ def invite_to_rooms(
     client = connections.matrix()
     if user == client.user_id:
         raise InputError(USER_FIELD, f"{user} is the dashboard's own bot")
-    if not client.user_exists(user):
+    if not account_checked and not client.user_exists(user):
         raise InputError(USER_FIELD, f"there is no account {user} on the homeserver; check "
                                      "the spelling, or create the account first")
-    outcomes = client.invite_many(user_id=user, rooms=rooms,
-                                  on_outcome=relay(on_progress, PHASE, len(rooms)))
+    report = relay(on_progress, PHASE, len(rooms))
+
+    def on_outcome(outcome: RoomOutcome) -> None:
+        if checkpoint is not None:
+            checkpoint(outcome.room_id, room_entry(outcome))
+        if report is not None:
+            report(outcome)
+
+    outcomes = client.invite_many(user_id=user, rooms=rooms, on_outcome=on_outcome)
     audit_log.record(actor=actor, action=AuditAction.ROOMS_INVITE, outcome=audit_outcome(outcomes),
                      target=user, member=user, details=audit_details(outcomes))
     return outcomes
+
+
+def room_entry(outcome: RoomOutcome) -> dict[str, object]:
+    """How a journey stores one room's outcome."""
+    return {"status": str(outcome.status), "reason": outcome.reason, "ok": outcome.ok}

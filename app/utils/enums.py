@@ -40,6 +40,21 @@ class AuditOutcome(StrEnum):
 class JourneyKind(StrEnum):
     ONBOARDING = "onboarding"
     OFFBOARDING = "offboarding"
+    REMOVAL = "removal"  # remove a member from chosen rooms (Remove from rooms page)
+    ROOM_INVITES = "room_invites"  # invite a member to chosen rooms (Invite to rooms page)
+
+
+class JourneyStatus(StrEnum):
+    """A journey as a whole: queued, running (its workflow on the engine), then how it ended."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # some step failed: retry redoes only what is not done
+    CANCELLED = "cancelled"
+
+
+ACTIVE_JOURNEY: tuple[JourneyStatus, ...] = (JourneyStatus.QUEUED, JourneyStatus.RUNNING)
 
 
 class StepStatus(StrEnum):
@@ -107,8 +122,12 @@ class AuditAction(StrEnum):
     MESSAGES_ROOMS = "messages.rooms"
     MESSAGES_DIRECT = "messages.direct"
     # journeys: "<kind>.<step name>" (see journey_step)
+    JOURNEY_START = "journey.start"
+    JOURNEY_RETRY = "journey.retry"
+    JOURNEY_CANCEL = "journey.cancel"
     OFFBOARDING_START = "offboarding.start"
     ONBOARDING_AUTHENTIK_ACCOUNT = "onboarding.authentik_account"
+    ONBOARDING_CREDENTIAL = "onboarding.credential"
     ONBOARDING_MATRIX_ACCOUNT = "onboarding.matrix_account"
     ONBOARDING_ROOM_INVITES = "onboarding.room_invites"
     ONBOARDING_GRADUATION = "onboarding.graduation"
@@ -116,6 +135,8 @@ class AuditAction(StrEnum):
     OFFBOARDING_AUTHENTIK_ACCOUNT = "offboarding.authentik_account"
     OFFBOARDING_INVITATIONS = "offboarding.invitations"
     OFFBOARDING_ROOM_REMOVAL = "offboarding.room_removal"
+    REMOVAL_ROOM_REMOVAL = "removal.room_removal"
+    ROOM_INVITES_ROOM_INVITES = "room_invites.room_invites"
 
     @classmethod
     def journey_step(cls, kind: JourneyKind | str, step: str) -> AuditAction:

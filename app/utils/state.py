@@ -39,6 +39,14 @@ class SessionKey(StrEnum):
 
     # Audit log page
     AUDIT_FILTER = "audit_filter"
+
+    # Journeys page
+    JOURNEYS_KIND = "journeys_kind"
+    JOURNEYS_STATUS = "journeys_status"
+    JOURNEYS_MEMBER = "journeys_member"
+    JOURNEYS_SELECTED = "journeys_selected"
+    JOURNEYS_NOTICE = "journeys_notice"
+    JOURNEYS_ERROR = "journeys_error"
     AUDIT_PAGE = "audit_page"
 
     # Onboard member page (account fields use the same shape as Create user)
@@ -66,6 +74,10 @@ class SessionKey(StrEnum):
     ONBOARD_ERRORS = "onboard_errors"
     ONBOARD_PROBLEM = "onboard_problem"
     ONBOARD_RESULT = "onboard_result"  # holds the one-time credential until dismissed
+    ONBOARD_SUBMISSION = "onboard_submission"  # this form's submission ID (one journey)
+    ONBOARD_SUBMITTED = "onboard_submitted"  # what was submitted under it (a repeat is a no-op)
+    ONBOARD_FOLLOW = "onboard_follow"  # the journey this page waits for and shows
+    ONBOARD_JOINED = "onboard_joined"  # the submission joined a journey already under way
 
     # Offboard member page
     OFFBOARD_USERNAME = "offboard_username"
@@ -79,6 +91,9 @@ class SessionKey(StrEnum):
     OFFBOARD_CONFIRM = "offboard_confirm"
     OFFBOARD_PROBLEM = "offboard_problem"
     OFFBOARD_RESULT = "offboard_result"  # the journey just run
+    OFFBOARD_SUBMISSION = "offboard_submission"
+    OFFBOARD_SUBMITTED = "offboard_submitted"
+    OFFBOARD_FOLLOW = "offboard_follow"
 
     # Moderators page
     MODERATORS_ACCOUNT = "moderators_account"
@@ -165,7 +180,9 @@ class SessionKey(StrEnum):
     INVITE_ROOMS_PICKED = "invite_rooms_picked"
     INVITE_ROOMS_INTERESTS = "invite_rooms_interests"
     INVITE_ROOMS_SUBMIT = "invite_rooms_submit"
-    INVITE_ROOMS_RESULT = "invite_rooms_result"
+    INVITE_ROOMS_SUBMISSION = "invite_rooms_submission"
+    INVITE_ROOMS_SUBMITTED = "invite_rooms_submitted"
+    INVITE_ROOMS_FOLLOW = "invite_rooms_follow"  # the invite journey this page shows
     INVITE_ROOMS_ERROR = "invite_rooms_error"
 
     # - Remove from rooms
@@ -178,7 +195,7 @@ class SessionKey(StrEnum):
     REMOVE_PLAN = "remove_plan"  # the reviewed removal, waiting for confirmation
     REMOVE_CONFIRM = "remove_confirm"
     REMOVE_CANCEL = "remove_cancel"
-    REMOVE_RESULT = "remove_result"  # the plan and one outcome per room
+    REMOVE_FOLLOW = "remove_follow"  # the removal journey this page shows
     REMOVE_RETRY = "remove_retry"
     REMOVE_ERROR = "remove_error"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,12 +10,17 @@ import pytest
 from app.services import offboarding
 from app.services.accounts import create_account
 from app.services.audit import AuditFilter, search
+from app.services.journeys import JourneyView
 from app.services.offboarding import OffboardingRequest
 from app.services.offboarding_steps import AUTHENTIK, INVITATIONS, ROOMS
 from app.utils.errors import InputError
 from tests.support.journey_env import JourneyEnv
 
 pytestmark = pytest.mark.synapse
+
+
+def offboard(actor: str, request: OffboardingRequest) -> JourneyView:
+    return offboarding.start(actor=actor, request=request, submission_id=uuid.uuid4().hex).journey
 
 
 def test_offboarding_with_preview_and_a_room_where_the_bot_lacks_power(journey_env: JourneyEnv):
@@ -47,7 +53,7 @@ def test_offboarding_with_preview_and_a_room_where_the_bot_lacks_power(journey_e
         message_key="removal_spam",
         room_ids=tuple(by_room),
     )
-    journey = offboarding.start(actor="mod", request=request)
+    journey = offboard("mod", request)
     steps = {s.name: s for s in journey.steps}
     assert steps[AUTHENTIK].status == "done" and not fake.users[account.pk].is_active
     assert steps[INVITATIONS].status == "done"
@@ -96,7 +102,7 @@ def test_bad_offboarding_input_is_refused_before_any_request(journey_env: Journe
     ]
     for request, field in cases:
         with pytest.raises(InputError) as caught:
-            offboarding.start(actor="mod", request=request)
+            offboard("mod", request)
         assert caught.value.field == field
     assert env.authentik.count() == 0
     assert offboarding.recent() == []
@@ -105,9 +111,9 @@ def test_bad_offboarding_input_is_refused_before_any_request(journey_env: Journe
 def test_delete_with_typed_confirmation(journey_env: JourneyEnv):
     create_account(actor="test", username="admin", password="a long enough password", role="admin")
     account = journey_env.authentik.add_user("eve")
-    journey = offboarding.start(
-        actor="admin",
-        request=OffboardingRequest(
+    journey = offboard(
+        "admin",
+        OffboardingRequest(
             authentik_username="eve",
             reason="asked to leave",
             delete_account=True,

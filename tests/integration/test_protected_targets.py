@@ -4,6 +4,8 @@ deactivated, deleted, kicked or banned from the dashboard, whoever asks; deletin
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from app.services import accounts, offboarding, users
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.synapse
 
 def _offboard(actor: str, **fields: object):
     request = OffboardingRequest(reason="test", **fields)  # type: ignore[arg-type]
-    return offboarding.start(actor=actor, request=request)
+    return offboarding.start(actor=actor, request=request, submission_id=uuid.uuid4().hex).journey
 
 
 def _refusals() -> list[str]:

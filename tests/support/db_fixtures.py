@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from app.db import migrate
 from app.db.engine import dispose_all
+from app.services import engine
 from app.utils.config import Settings, get_settings
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
@@ -31,6 +32,7 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Non
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dashboard.db'}")
     get_settings.cache_clear()
     yield
+    engine.shutdown()  # a test that started journeys leaves no engine on its database
     get_settings.cache_clear()
     dispose_all()
 
@@ -78,6 +80,7 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
+        engine.shutdown()
         dispose_all()
         with admin.cursor() as cur:
             cur.execute(

@@ -9,17 +9,28 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.models.base import Base, BigId, UTCDateTime, utcnow
-from app.utils.enums import JourneyKind, StepStatus, sql_in
+from app.utils.enums import JourneyKind, JourneyStatus, StepStatus, sql_in
 
 
 class Journey(Base):
-    """One onboarding or offboarding of a member; its steps say how far it got."""
+    """One journey (onboarding, offboarding, removal, room invites) of a member; its steps say
+    how far it got. The engine runs it as the workflow `workflow_id` (retries add runs)."""
 
     __tablename__ = "journeys"
-    __table_args__ = (CheckConstraint(sql_in("kind", JourneyKind), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", JourneyKind), name="kind"),
+        CheckConstraint(sql_in("status", JourneyStatus), name="status"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
+    # The submission's ID, minted when the form was shown: a second submit finds this row.
+    workflow_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=JourneyStatus.QUEUED, index=True)
+    runs: Mapped[int] = mapped_column(Integer, default=1)  # 1 + retries started
+    # While active: "<kind>:<member>", unique, so a second journey for the same member (another
+    # tab, another replica) joins this one instead of repeating it. Cleared when it ends.
+    dedupe_key: Mapped[str | None] = mapped_column(String(300), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     actor: Mapped[str] = mapped_column(String(150))

@@ -19,6 +19,7 @@ from app.services.removal.preview import (
     Source,
     power_verdict,
     preview_removal,
+    target_user,
 )
 from app.services.removal.remove import (
     ACTIONS,
@@ -53,4 +54,5 @@ __all__ = [
     "removal_message",
     "remove_from_rooms",
     "retry_failed",
+    "target_user",
 ]

@@ -5,7 +5,7 @@ re-reads the bot's power and the member's membership in every room, live."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from app.db import audit_log
@@ -25,6 +25,7 @@ from app.utils.matrix import (
     Status,
     reason_of,
     status_of,
+    txn_id,
 )
 from app.utils.matrix import ids as matrix_ids
 
@@ -78,17 +79,25 @@ def clean_reason(reason: str) -> str:
     return text
 
 
+Checkpoint = Callable[[str, dict[str, object]], None]
+
+
 def remove_from_rooms(
     *, actor: str, user_id: str, room_ids: Sequence[str], action: Action, reason: str,
     message_key: str | None = None, custom_message: str = "", display_name: str = "",
     skip_message_in: Collection[str] = (), on_progress: ProgressCallback | None = None,
+    checkpoint: Checkpoint | None = None, txn_scope: str | None = None,
 ) -> list[RemovalOutcome]:
     """Kick or ban `user_id` in each room, with `reason`; one outcome per room, in order.
 
     Per room, live: the bot's power is checked first (forbidden rooms are reported, not
     tried); with `message_key`, the message is posted where the user still is (not in
     `skip_message_in`, e.g. rooms a previous attempt already messaged); then the removal,
-    `client.concurrency` rooms at a time. Audited as one event with member=user_id."""
+    `client.concurrency` rooms at a time. Audited as one event with member=user_id.
+
+    A journey passes `checkpoint(room_id, entry)`, called as soon as a room's message or
+    outcome is known, and `txn_scope`: each room's message then has a transaction ID derived
+    from it, so a run repeated after a crash cannot post twice."""
     on_progress = guarded(on_progress)
     if action not in ACTIONS:
         raise InputError("Action", "choose kick or ban")
@@ -99,15 +108,27 @@ def remove_from_rooms(
     message = (removal_message(user_id=user, display_name=display_name, reason=why,
                                message_key=message_key, custom_message=custom_message)
                if message_key else None)
+    save = checkpoint or (lambda _room, _entry: None)
     results: dict[str, RemovalOutcome] = {}
     allowed = _powerful_rooms(client, user, rooms, action=action, results=results,
                               on_progress=on_progress)
+    for room, outcome in results.items():
+        save(room, removal_entry(outcome))
     notes = _post(client, user, allowed, action=action, message=message, skip=skip_message_in,
-                  on_progress=on_progress) if message else {}
+                  on_progress=on_progress, txn_scope=txn_scope) if message else {}
+    for room, note in notes.items():
+        save(room, {"message": note})
+    report = relay(on_progress, PHASES[action], len(allowed))
+
+    def on_outcome(o: RoomOutcome) -> None:
+        results[o.room_id] = RemovalOutcome(o.room_id, o.status, o.reason,
+                                            notes.get(o.room_id, ""))
+        save(o.room_id, removal_entry(results[o.room_id]))
+        if report is not None:
+            report(o)
+
     bulk = client.kick_many if action == "kick" else client.ban_many
-    for o in bulk(user_id=user, rooms=allowed, reason=why,
-                  on_outcome=relay(on_progress, PHASES[action], len(allowed))):
-        results[o.room_id] = RemovalOutcome(o.room_id, o.status, o.reason, notes.get(o.room_id, ""))
+    bulk(user_id=user, rooms=allowed, reason=why, on_outcome=on_outcome)
     outcomes = [results[room] for room in rooms]
     sent = sum(1 for o in outcomes if o.message == MESSAGE_SENT)
     audit_log.record(actor=actor, action=AUDIT_ACTIONS[action], outcome=audit_outcome(outcomes),
@@ -115,6 +136,12 @@ def remove_from_rooms(
                      details={**audit_details(outcomes), "reason": why,
                               "message": message_key or "", "messages_sent": sent})
     return outcomes
+
+
+def removal_entry(outcome: RemovalOutcome) -> dict[str, object]:
+    """How a journey stores one room's removal outcome."""
+    return {"status": str(outcome.status), "reason": outcome.reason, "ok": outcome.ok,
+            "message": outcome.message}
 
 
 def _powerful_rooms(
@@ -142,7 +169,7 @@ def _powerful_rooms(
 
 def _post(
     client: MatrixClient, user: str, rooms: list[str], *, action: Action, message: Composed,
-    skip: Collection[str], on_progress: ProgressCallback | None,
+    skip: Collection[str], on_progress: ProgressCallback | None, txn_scope: str | None,
 ) -> dict[str, str]:
     """Post the message in the rooms where it still makes sense; what happened, per room."""
     notes = {room: MESSAGE_SENT_BEFORE for room in rooms if room in skip}
@@ -157,8 +184,9 @@ def _post(
             targets.append(lk.room_id)
         else:
             notes[lk.room_id] = f"not sent: they are not in the room ({lk.value})"
+    txn_ids = {room: txn_id(txn_scope, "removal", room) for room in targets} if txn_scope else None
     for o in client.send_many(targets, message.text, html_body=message.html, notice=True,
-                              mentions=list(message.mentions),
+                              mentions=list(message.mentions), txn_ids=txn_ids,
                               on_outcome=relay(on_progress, "Posting the message", len(targets))):
         notes[o.room_id] = MESSAGE_SENT if o.ok else f"not sent: {o.status}: {o.reason}"
     return notes

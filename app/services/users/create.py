@@ -13,14 +13,14 @@ import re
 import secrets
 import string
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 from app.db import audit_log
 from app.services import connections
-from app.utils.authentik import AuthentikError
+from app.utils.authentik import AuthentikError, User
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
 from app.utils.enums import AuditAction
@@ -153,6 +153,56 @@ def _attributes(
     return {key: value for key, value in values.items() if value}
 
 
+def create_account(
+    *,
+    actor: str,
+    first_name: str,
+    last_name: str,
+    username: str,
+    email: str | None = None,
+    groups: Sequence[str] = (),
+    invited_by: str = "",
+    interests: Sequence[str] = (),
+    intro: str = "",
+    organisation: str = "",
+    marker: Mapping[str, str] | None = None,
+) -> User:
+    """Create the Authentik account (no credential yet); audited.
+
+    Input is checked before any request (InputError naming the field); Authentik's own
+    rejections arrive as AuthentikValidationError with per-field messages. `marker` adds
+    attributes that say who created it (e.g. the onboarding journey).
+    """
+    name = display_name(first_name, last_name)
+    login = check.username(username)
+    address = check.email(email)
+    group_pks = tuple(check.authentik_id(g, "groups") for g in groups)
+    attributes = _attributes(
+        invited_by=invited_by, interests=interests, intro=intro, organisation=organisation
+    )
+    attributes.update(marker or {})
+    path = check.user_path(get_settings().authentik_user_path, "AUTHENTIK_USER_PATH")
+    with audit_log.audited(
+        actor=actor,
+        action=AuditAction.USER_CREATE,
+        target=login,
+        member=login,
+        details={"groups": list(group_pks)},
+        errors=AuthentikError,
+    ) as entry:
+        user = connections.authentik().create_user(
+            username=login,
+            name=name,
+            email=address,
+            path=path,
+            groups=group_pks,
+            attributes=attributes,
+        )
+        entry.target = entry.member = user.username
+        entry.details["pk"] = user.pk
+    return user
+
+
 def create_user(
     *,
     actor: str,
@@ -169,41 +219,18 @@ def create_user(
 ) -> CreatedUser:
     """Create the user, then set a generated password or make a recovery link.
 
-    Input is checked before any request (InputError naming the field); Authentik's own
-    rejections arrive as AuthentikValidationError with per-field messages. If the user was
-    created but the credential step failed: CredentialNotSet (carrying the created user).
+    If the user was created but the credential step failed: CredentialNotSet (carrying the
+    created user).
     """
     try:
         method = Credential(credential)
     except ValueError:
         raise InputError("credential", "choose a password or a recovery link") from None
-    name = display_name(first_name, last_name)
-    login = check.username(username)
-    address = check.email(email)
-    group_pks = tuple(check.authentik_id(g, "groups") for g in groups)
-    attributes = _attributes(
-        invited_by=invited_by, interests=interests, intro=intro, organisation=organisation
+    user = create_account(
+        actor=actor, first_name=first_name, last_name=last_name, username=username,
+        email=email, groups=groups, invited_by=invited_by, interests=interests, intro=intro,
+        organisation=organisation,
     )
-    path = check.user_path(get_settings().authentik_user_path, "AUTHENTIK_USER_PATH")
-    client = connections.authentik()
-    with audit_log.audited(
-        actor=actor,
-        action=AuditAction.USER_CREATE,
-        target=login,
-        member=login,
-        details={"groups": list(group_pks), "credential": method.value},
-        errors=AuthentikError,
-    ) as entry:
-        user = client.create_user(
-            username=login,
-            name=name,
-            email=address,
-            path=path,
-            groups=group_pks,
-            attributes=attributes,
-        )
-        entry.target = entry.member = user.username
-        entry.details["pk"] = user.pk
     created = CreatedUser(
         pk=user.pk,
         username=user.username,
