@@ -102,12 +102,15 @@ def _invite(actor: str, user_id: str, room_ids: list[str], labels: dict[str, str
 def _results(run: InviteRun) -> None:
     done = sum(1 for o in run.outcomes if o.status == Status.DONE)
     already = sum(1 for o in run.outcomes if o.status == Status.ALREADY)
-    failed = len(run.outcomes) - done - already
+    unknown = sum(1 for o in run.outcomes if o.status == Status.UNKNOWN)
+    failed = len(run.outcomes) - done - already - unknown
     text = (
         f"{md(run.user_id)}: invited to {done} room(s); {already} already there; "
         f"{failed} failed."
     )
-    (st.success if failed == 0 else st.warning)(text)
+    if unknown:
+        text += f" {unknown} not confirmed: invite again to re-check them."
+    (st.success if failed == unknown == 0 else st.warning)(text)
     st.dataframe(
         pd.DataFrame([{"Room": run.labels.get(o.room_id, o.room_id),
                        "Result": describe_outcome(o, done="invited"), "Room ID": o.room_id}

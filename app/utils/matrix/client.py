@@ -343,8 +343,9 @@ class MatrixClient:
 
     @property
     def _op_limit(self) -> float:
-        """One operation is a few requests, each bounded by `timeout`, plus throttle waits."""
-        return 2 * self.timeout + self.max_throttle_wait
+        """One operation is a few requests, each bounded by `timeout`, plus throttle waits;
+        an action whose answer was lost adds one re-read."""
+        return 3 * self.timeout + self.max_throttle_wait
 
     def _one(self, action: str, make: Callable[[Budget], Awaitable[T]]) -> T:
         limit = self._op_limit
