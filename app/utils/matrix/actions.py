@@ -7,7 +7,9 @@ re-reading (`settle`): done, failed or unknown, never reported failed by guess.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -37,6 +39,7 @@ from app.utils.matrix.values import (
 logger = logging.getLogger(__name__)
 
 HTML_FORMAT = "org.matrix.custom.html"
+TXN_PREFIX = "cd."
 
 
 def _self_refusal(t: Transport, room_id: str, user_id: str, verb: str) -> RoomOutcome | None:
@@ -168,8 +171,28 @@ def mention_html(user_id: str, name: str | None = None) -> str:
     return f'<a href="{href}">{html.escape(name or user_id)}</a>'
 
 
-async def send(t: Transport, budget: Budget, room_id: str, content: dict[str, Any]) -> SentMessage:
-    tx_id = str(uuid.uuid4())  # one transaction ID for all attempts: a retry cannot duplicate
+def txn_id(*parts: str) -> str:
+    """A transaction ID for a message that must be posted once: derive from journey, step and
+    room (or recipient), and the same parts give the same ID in any process, so a re-run step
+    gets the first event back instead of posting again. Short, URL-safe, deterministic.
+
+    Synapse de-duplicates per access token (per device) for about a day: a new bot token, or a
+    repeat days later, posts anew.
+    """
+    if not parts:
+        raise ValueError("txn_id needs at least one part")
+    joined = json.dumps(list(parts), ensure_ascii=False).encode()  # ("a,b",) != ("a", "b")
+    return TXN_PREFIX + hashlib.sha256(joined).hexdigest()[:32]
+
+
+async def send(
+    t: Transport, budget: Budget, room_id: str, content: dict[str, Any], *,
+    txn_id: str | None = None,
+) -> SentMessage:
+    """PUT /rooms/{room}/send/m.room.message/{txnId}. With `txn_id`, a repeat (this call's own
+    retry after a dropped connection, or a later call) returns the same event and posts nothing
+    new. Without, a fresh ID serves every attempt of this call only."""
+    tx_id = txn_id or str(uuid.uuid4())
     resp = await t.call(
         f"send a message to {room_id}",
         lambda: t.client.room_send(room_id, "m.room.message", content, tx_id=tx_id),
