@@ -114,12 +114,15 @@ def _results(journey: JourneyView, labels: dict[str, str]) -> None:
     chosen = list(journey.params.get("room_ids") or ())
     done = sum(1 for r in entries.values() if r.get("status") == Status.DONE)
     already = sum(1 for r in entries.values() if r.get("status") == Status.ALREADY)
-    failed = len(chosen) - done - already
+    unknown = sum(1 for r in entries.values() if r.get("status") == Status.UNKNOWN)
+    failed = len(chosen) - done - already - unknown
     text = (
         f"{md(journey.matrix_user_id)}: invited to {done} room(s); {already} already there; "
         f"{failed} not done. {journey_view.badge(journey)}"
     )
-    (st.success if failed == 0 else st.warning)(text)
+    if unknown:
+        text += f" {unknown} not confirmed: retry the journey to re-check them."
+    (st.success if failed == unknown == 0 else st.warning)(text)
     if step.status == "failed" and not entries:
         st.error(md(step.reason), icon=":material/error:")
     st.dataframe(

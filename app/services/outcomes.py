@@ -20,6 +20,7 @@ _STATUS_TEXT = {
     Status.UNREACHABLE: "the homeserver did not answer",
     Status.FAILED: "failed",
     Status.SKIPPED: "skipped",
+    Status.UNKNOWN: "not confirmed (retrying is safe: it checks first)",
 }
 
 
@@ -34,15 +35,18 @@ def describe_outcome(outcome: RoomOutcome, *, done: str) -> str:
 
 
 def audit_outcome(outcomes: Sequence[RoomOutcome]) -> AuditOutcome:
-    """ok when every room is ok, failed when none is, partial otherwise."""
+    """ok when every room is ok, failed when none is (and none may have worked), partial
+    otherwise: a room whose outcome is unknown may have worked, so it never reads "failed"."""
     ok = sum(1 for o in outcomes if o.ok)
     if ok == len(outcomes):
         return AuditOutcome.OK
-    return AuditOutcome.FAILED if ok == 0 else AuditOutcome.PARTIAL
+    maybe = any(o.status is Status.UNKNOWN for o in outcomes)
+    return AuditOutcome.FAILED if ok == 0 and not maybe else AuditOutcome.PARTIAL
 
 
 def audit_details(outcomes: Sequence[RoomOutcome], limit: int = 200) -> dict[str, object]:
-    """Counts per status and the rooms that did not work, with their reasons (bounded)."""
+    """Counts per status and the rooms that did not work (or are unknown), with their
+    reasons (bounded)."""
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[str(o.status)] = counts.get(str(o.status), 0) + 1

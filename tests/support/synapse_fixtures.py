@@ -20,6 +20,7 @@ from tests.support.synapse import (
     start_synapse,
     synapse_installed,
 )
+from tests.support.tcp_proxy import TcpProxy
 
 StartSynapse = Callable[..., SynapseServer]
 
@@ -85,10 +86,13 @@ def make_matrix_user(synapse: SynapseServer) -> Callable[..., TestUser]:
 def client_for(
     server: SynapseServer, user: TestUser | None = None, *, timeout: float = CLIENT_TIMEOUT,
     concurrency: int = 5, max_throttle_wait: float = CLIENT_THROTTLE_WAIT,
+    via: TcpProxy | None = None,
 ) -> MatrixClient:
-    """A MatrixClient acting as `user` (default: the server's admin bot); caller closes it."""
+    """A MatrixClient acting as `user` (default: the server's admin bot), connecting through
+    `via` when given; caller closes it."""
     who = user or server.bot
-    return MatrixClient(server.url, who.access_token, who.user_id, timeout=timeout,
+    url = f"http://{via.address}" if via is not None else server.url
+    return MatrixClient(url, who.access_token, who.user_id, timeout=timeout,
                         concurrency=concurrency, max_throttle_wait=max_throttle_wait)
 
 
@@ -96,5 +100,20 @@ def client_for(
 def matrix_client(synapse: SynapseServer) -> Iterator[MatrixClient]:
     """The app's MatrixClient as the admin bot on the shared server, closed after the test."""
     client = client_for(synapse)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def synapse_proxy(synapse: SynapseServer) -> Iterator[TcpProxy]:
+    """A TCP proxy in front of the shared server that the test controls (tests/support)."""
+    with TcpProxy("127.0.0.1", synapse.port) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def proxied_client(synapse: SynapseServer, synapse_proxy: TcpProxy) -> Iterator[MatrixClient]:
+    """The admin bot's MatrixClient connecting through `synapse_proxy`, closed after the test."""
+    client = client_for(synapse, via=synapse_proxy)
     yield client
     client.close()

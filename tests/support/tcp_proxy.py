@@ -5,6 +5,7 @@
         proxy.mode = Mode.REFUSE        # close every connection at once: a stopped server
         proxy.drop_replies_to("PUT")    # forward a request, then drop the connection before
                                         # the reply reaches the client (it was applied)
+        proxy.drop_replies_to("POST", then=Mode.REFUSE)  # ...and at that moment the server goes
         proxy.mode = Mode.FORWARD       # back to normal
 
 Threads only, no event loop; every socket is closed by `close()`.
@@ -33,6 +34,7 @@ class TcpProxy:
         self.dropped = 0  # replies dropped by drop_replies_to
         self._drop_methods: set[bytes] = set()
         self._drop_limit = 0
+        self._after_drop: Mode | None = None
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._closed = threading.Event()
@@ -44,12 +46,17 @@ class TcpProxy:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def drop_replies_to(self, *methods: str, times: int = 1_000_000) -> None:
+    def drop_replies_to(
+        self, *methods: str, times: int = 1_000_000, then: Mode | None = None
+    ) -> None:
         """Forward requests starting with these HTTP methods, but never relay their reply:
-        the client's connection is closed once the server has answered."""
+        the client's connection is closed once the server has answered. With `then`, the
+        proxy switches to that mode before closing it, so the client's next request (say, a
+        re-check) already meets it."""
         with self._lock:
             self._drop_methods = {m.encode() for m in methods}
             self._drop_limit = times
+            self._after_drop = then
 
     def kill_connections(self) -> None:
         """Close every open connection (both sides), keep listening."""
@@ -108,6 +115,12 @@ class TcpProxy:
                 return True
         return False
 
+    def _count_drop(self) -> None:
+        with self._lock:
+            self.dropped += 1
+            if self._after_drop is not None:  # before the client sees its connection close
+                self.mode = self._after_drop
+
     def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
         dropping = False
         try:
@@ -115,6 +128,8 @@ class TcpProxy:
                 if self.mode is Mode.REFUSE:
                     return
                 ready, _, _ = select.select([client, upstream], [], [], 0.1)
+                if self.mode is Mode.REFUSE:  # set while we waited: forward nothing more
+                    return
                 if self.mode is Mode.FREEZE:
                     continue  # hold everything: the client waits on a silent server
                 for sock in ready:
@@ -125,7 +140,7 @@ class TcpProxy:
                         dropping = dropping or self._should_drop(data)
                         upstream.sendall(data)
                     elif dropping:  # the server answered: the client never hears it
-                        self.dropped += 1
+                        self._count_drop()
                         return
                     else:
                         client.sendall(data)

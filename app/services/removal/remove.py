@@ -193,7 +193,8 @@ def _post(
 
 
 def failed_rooms(outcomes: Sequence[RoomOutcome]) -> list[str]:
-    """Rooms worth another try: not done, not already so, not skipped by us."""
+    """Rooms worth another try: not done, not already so, not skipped by us. Unknown ones
+    are included: the retry reads their membership first, which settles them."""
     return [o.room_id for o in outcomes if not o.ok and o.status is not Status.SKIPPED]
 
 

@@ -1,21 +1,30 @@
 """Matrix actions in one room: invite, kick, ban, power levels, messages, direct messages.
 
 Each checks live state first so the outcome says what really happened ("already" when there was
-nothing to do), and the bot never acts on itself.
+nothing to do), and the bot never acts on itself. A change whose answer was lost is settled by
+re-reading (`settle`): done, failed or unknown, never reported failed by guess.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import nio
 
 from app.utils.matrix import reads
-from app.utils.matrix.errors import MatrixError, MatrixForbidden, MatrixNotFound
+from app.utils.matrix.errors import (
+    MatrixConnectionLost,
+    MatrixError,
+    MatrixForbidden,
+    MatrixNotFound,
+)
+from app.utils.matrix.settle import settle
 from app.utils.matrix.transport import Budget, Transport, path
 from app.utils.matrix.values import (
     DirectRoom,
@@ -30,6 +39,7 @@ from app.utils.matrix.values import (
 logger = logging.getLogger(__name__)
 
 HTML_FORMAT = "org.matrix.custom.html"
+TXN_PREFIX = "cd."
 
 
 def _self_refusal(t: Transport, room_id: str, user_id: str, verb: str) -> RoomOutcome | None:
@@ -44,6 +54,23 @@ def _done(verb: str, room_id: str, user_id: str, reason: str = "") -> RoomOutcom
     return RoomOutcome(room_id, Status.DONE, reason)
 
 
+async def _change_membership(
+    t: Transport, budget: Budget, room_id: str, user_id: str, *, verb: str, action: str,
+    request: Callable[[], Awaitable[Any]], wanted: frozenset[Membership], reason: str,
+) -> RoomOutcome:
+    """Send a membership change (not idempotent: never repeated); if its answer is lost, the
+    member's membership is read again to settle whether it holds (`wanted`)."""
+    try:
+        await t.call(action, request, budget, idempotent=False)
+    except MatrixConnectionLost as lost:
+        return await settle(
+            lost, budget, room_id,
+            observe=lambda b: reads.membership(t, b, room_id, user_id),
+            holds=lambda now: now in wanted, shown=lambda now: f"membership now: {now}",
+        )
+    return _done(verb, room_id, user_id, reason)
+
+
 async def invite(t: Transport, budget: Budget, room_id: str, user_id: str) -> RoomOutcome:
     current = await reads.membership(t, budget, room_id, user_id)
     if current is Membership.JOIN:
@@ -52,9 +79,11 @@ async def invite(t: Transport, budget: Budget, room_id: str, user_id: str) -> Ro
         return RoomOutcome(room_id, Status.ALREADY, "already invited")
     if current is Membership.BAN:
         return RoomOutcome(room_id, Status.FORBIDDEN, "banned from this room; unban first")
-    await t.call(f"invite {user_id} to {room_id}",
-                 lambda: t.client.room_invite(room_id, user_id), budget, idempotent=False)
-    return _done("invite", room_id, user_id)
+    return await _change_membership(
+        t, budget, room_id, user_id, verb="invite", action=f"invite {user_id} to {room_id}",
+        request=lambda: t.client.room_invite(room_id, user_id),
+        wanted=frozenset({Membership.INVITE, Membership.JOIN}), reason="",
+    )
 
 
 async def kick(
@@ -65,10 +94,11 @@ async def kick(
     current = await reads.membership(t, budget, room_id, user_id)
     if current not in (Membership.JOIN, Membership.INVITE, Membership.KNOCK):
         return RoomOutcome(room_id, Status.ALREADY, f"not in the room (membership: {current})")
-    await t.call(f"remove {user_id} from {room_id}",
-                 lambda: t.client.room_kick(room_id, user_id, reason or None), budget,
-                 idempotent=False)
-    return _done("kick", room_id, user_id, f"was {current}")
+    return await _change_membership(
+        t, budget, room_id, user_id, verb="kick", action=f"remove {user_id} from {room_id}",
+        request=lambda: t.client.room_kick(room_id, user_id, reason or None),
+        wanted=frozenset({Membership.LEAVE}), reason=f"was {current}",
+    )
 
 
 async def ban(t: Transport, budget: Budget, room_id: str, user_id: str, reason: str) -> RoomOutcome:
@@ -77,16 +107,19 @@ async def ban(t: Transport, budget: Budget, room_id: str, user_id: str, reason: 
     current = await reads.membership(t, budget, room_id, user_id)
     if current is Membership.BAN:
         return RoomOutcome(room_id, Status.ALREADY, "already banned")
-    await t.call(f"ban {user_id} from {room_id}",
-                 lambda: t.client.room_ban(room_id, user_id, reason or None), budget,
-                 idempotent=False)
-    return _done("ban", room_id, user_id, f"was {current}")
+    return await _change_membership(
+        t, budget, room_id, user_id, verb="ban", action=f"ban {user_id} from {room_id}",
+        request=lambda: t.client.room_ban(room_id, user_id, reason or None),
+        wanted=frozenset({Membership.BAN}), reason=f"was {current}",
+    )
 
 
 async def set_power_level(
     t: Transport, budget: Budget, room_id: str, user_id: str, level: int
 ) -> RoomOutcome:
-    """Read m.room.power_levels, change one user's level, write it back (serialised per room)."""
+    """Read m.room.power_levels, change one user's level, write it back (serialised per room).
+    The write is idempotent (retried once on a dropped connection); if no answer comes even
+    then, the levels are read again to settle it."""
     if refused := _self_refusal(t, room_id, user_id, "change the power level of"):
         return refused
     async with t.lock(f"power_levels:{room_id}"):
@@ -105,9 +138,17 @@ async def set_power_level(
         else:
             users[user_id] = level
         content["users"] = users
-        await t.call(f"set the power level of {user_id} in {room_id} to {level}",
-                     lambda: t.client.room_put_state(room_id, "m.room.power_levels", content),
-                     budget, idempotent=True)
+        try:
+            await t.call(f"set the power level of {user_id} in {room_id} to {level}",
+                         lambda: t.client.room_put_state(room_id, "m.room.power_levels", content),
+                         budget, idempotent=True)
+        except MatrixConnectionLost as lost:
+            return await settle(
+                lost, budget, room_id,
+                observe=lambda b: reads.power_levels(t, b, room_id),
+                holds=lambda now: now.level_of(user_id) == level,
+                shown=lambda now: f"power level now: {now.level_of(user_id)}",
+            )
     return _done(f"power level {level} for", room_id, user_id)
 
 
@@ -130,8 +171,28 @@ def mention_html(user_id: str, name: str | None = None) -> str:
     return f'<a href="{href}">{html.escape(name or user_id)}</a>'
 
 
-async def send(t: Transport, budget: Budget, room_id: str, content: dict[str, Any]) -> SentMessage:
-    tx_id = str(uuid.uuid4())  # one transaction ID for all attempts: a retry cannot duplicate
+def txn_id(*parts: str) -> str:
+    """A transaction ID for a message that must be posted once: derive from journey, step and
+    room (or recipient), and the same parts give the same ID in any process, so a re-run step
+    gets the first event back instead of posting again. Short, URL-safe, deterministic.
+
+    Synapse de-duplicates per access token (per device) for about a day: a new bot token, or a
+    repeat days later, posts anew.
+    """
+    if not parts:
+        raise ValueError("txn_id needs at least one part")
+    joined = json.dumps(list(parts), ensure_ascii=False).encode()  # ("a,b",) != ("a", "b")
+    return TXN_PREFIX + hashlib.sha256(joined).hexdigest()[:32]
+
+
+async def send(
+    t: Transport, budget: Budget, room_id: str, content: dict[str, Any], *,
+    txn_id: str | None = None,
+) -> SentMessage:
+    """PUT /rooms/{room}/send/m.room.message/{txnId}. With `txn_id`, a repeat (this call's own
+    retry after a dropped connection, or a later call) returns the same event and posts nothing
+    new. Without, a fresh ID serves every attempt of this call only."""
+    tx_id = txn_id or str(uuid.uuid4())
     resp = await t.call(
         f"send a message to {room_id}",
         lambda: t.client.room_send(room_id, "m.room.message", content, tx_id=tx_id),

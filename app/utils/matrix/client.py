@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 import nio
@@ -186,7 +186,7 @@ class MatrixClient:
         on_outcome: Callable[[RoomLookup[RoomInfo]], None] | None = None,
     ) -> list[RoomLookup[RoomInfo]]:
         """Room facts for the room sync, one lookup per room (m.direct is read once)."""
-        room_ids = _room_ids(rooms)
+        room_ids = matrix_ids.room_ids(rooms)
         shared: dict[str, asyncio.Task[dict[str, list[str]]]] = {}
 
         async def item(room_id: str, budget: Budget) -> RoomLookup[RoomInfo]:
@@ -214,7 +214,7 @@ class MatrixClient:
         on_outcome: Callable[[RoomLookup[Membership]], None] | None = None,
     ) -> list[RoomLookup[Membership]]:
         """Live membership of one user in many rooms (verify before removing)."""
-        user, room_ids = matrix_ids.user_id(user_id), _room_ids(rooms)
+        user, room_ids = matrix_ids.user_id(user_id), matrix_ids.room_ids(rooms)
 
         async def item(room_id: str, budget: Budget) -> RoomLookup[Membership]:
             value = await reads.membership(self._t, budget, room_id, user)
@@ -239,7 +239,7 @@ class MatrixClient:
         on_outcome: Callable[[RoomOutcome], None] | None = None,
     ) -> list[RoomOutcome]:
         user = matrix_ids.user_id(user_id)
-        return self._bulk(f"invite {user}", _room_ids(rooms),
+        return self._bulk(f"invite {user}", matrix_ids.room_ids(rooms),
                           lambda room, b: actions.invite(self._t, b, room, user),
                           RoomOutcome, on_outcome)
 
@@ -253,7 +253,7 @@ class MatrixClient:
         on_outcome: Callable[[RoomOutcome], None] | None = None,
     ) -> list[RoomOutcome]:
         user = matrix_ids.user_id(user_id)
-        return self._bulk(f"remove {user}", _room_ids(rooms),
+        return self._bulk(f"remove {user}", matrix_ids.room_ids(rooms),
                           lambda room, b: actions.kick(self._t, b, room, user, reason),
                           RoomOutcome, on_outcome)
 
@@ -267,7 +267,7 @@ class MatrixClient:
         on_outcome: Callable[[RoomOutcome], None] | None = None,
     ) -> list[RoomOutcome]:
         user = matrix_ids.user_id(user_id)
-        return self._bulk(f"ban {user}", _room_ids(rooms),
+        return self._bulk(f"ban {user}", matrix_ids.room_ids(rooms),
                           lambda room, b: actions.ban(self._t, b, room, user, reason),
                           RoomOutcome, on_outcome)
 
@@ -281,7 +281,7 @@ class MatrixClient:
         on_outcome: Callable[[RoomOutcome], None] | None = None,
     ) -> list[RoomOutcome]:
         user, lvl = matrix_ids.user_id(user_id), _level(level)
-        return self._bulk(f"set the power level of {user}", _room_ids(rooms),
+        return self._bulk(f"set the power level of {user}", matrix_ids.room_ids(rooms),
                           lambda room, b: actions.set_power_level(self._t, b, room, user, lvl),
                           RoomOutcome, on_outcome)
 
@@ -289,30 +289,43 @@ class MatrixClient:
 
     def send_message(
         self, room_id: str, body: str, *, html_body: str | None = None, notice: bool = False,
-        mentions: Sequence[str] = (),
+        mentions: Sequence[str] = (), txn_id: str | None = None,
     ) -> SentMessage:
         """Send m.text (or m.notice) with optional HTML (e.g. a mention_html pill). Any notice
-        suffix is the caller's to append. Plaintext even in encrypted rooms (no e2e here)."""
+        suffix is the caller's to append. Plaintext even in encrypted rooms (no e2e here).
+
+        With `txn_id` (see `txn_id(...)`: derive it from journey, step and room), the same call
+        repeated returns the first event and posts nothing new; a dropped connection is retried
+        once with the same ID, which is safe. If no answer comes at all, MatrixConnectionLost
+        says the message may be posted: the same call again settles it. Without `txn_id`, each
+        call posts anew (its own retries share one fresh ID)."""
         room = matrix_ids.room_id(room_id)
+        txn = matrix_ids.transaction_id(txn_id) if txn_id is not None else None
         content = message_content(body, html_body=html_body, notice=notice,
-                                  mentions=_user_ids(mentions))
+                                  mentions=matrix_ids.mentions(mentions))
         return self._one(f"send a message to {room}",
-                         lambda b: actions.send(self._t, b, room, content))
+                         lambda b: actions.send(self._t, b, room, content, txn_id=txn))
 
     def send_many(
         self, rooms: Iterable[str], body: str, *, html_body: str | None = None,
         notice: bool = False, mentions: Sequence[str] = (),
+        txn_ids: Mapping[str, str] | None = None,
         on_outcome: Callable[[RoomOutcome], None] | None = None,
     ) -> list[RoomOutcome]:
-        """The same message to many rooms; a done outcome's reason holds the event ID."""
+        """The same message to many rooms; a done outcome's reason holds the event ID.
+        `txn_ids` (room ID -> transaction ID, one for every room, each its own) make a repeat
+        post nothing new, as in send_message."""
+        room_ids = matrix_ids.room_ids(rooms)
+        txns = matrix_ids.transaction_ids(room_ids, txn_ids) if txn_ids is not None else {}
         content = message_content(body, html_body=html_body, notice=notice,
-                                  mentions=_user_ids(mentions))
+                                  mentions=matrix_ids.mentions(mentions))
 
         async def item(room_id: str, budget: Budget) -> RoomOutcome:
-            sent = await actions.send(self._t, budget, room_id, content)
+            sent = await actions.send(self._t, budget, room_id, content,
+                                      txn_id=txns.get(room_id))
             return RoomOutcome(room_id, Status.DONE, sent.event_id)
 
-        return self._bulk("send a message", _room_ids(rooms), item, RoomOutcome, on_outcome)
+        return self._bulk("send a message", room_ids, item, RoomOutcome, on_outcome)
 
     def find_dm(self, user_id: str) -> str | None:
         user = matrix_ids.user_id(user_id)
@@ -326,16 +339,18 @@ class MatrixClient:
 
     def send_dm(
         self, user_id: str, body: str, *, html_body: str | None = None, notice: bool = False,
-        mentions: Sequence[str] = (),
+        mentions: Sequence[str] = (), txn_id: str | None = None,
     ) -> SentMessage:
-        """Reuse or create the DM with `user_id`, then send."""
+        """Reuse or create the DM with `user_id`, then send; `txn_id` as in send_message
+        (derive it from journey, step and user: the DM room is found or made here)."""
         user = matrix_ids.user_id(user_id)
+        txn = matrix_ids.transaction_id(txn_id) if txn_id is not None else None
         content = message_content(body, html_body=html_body, notice=notice,
-                                  mentions=_user_ids(mentions))
+                                  mentions=matrix_ids.mentions(mentions))
 
         async def run(budget: Budget) -> SentMessage:
             dm = await actions.ensure_dm(self._t, budget, user)
-            return await actions.send(self._t, budget, dm.room_id, content)
+            return await actions.send(self._t, budget, dm.room_id, content, txn_id=txn)
 
         return self._one(f"send a direct message to {user}", run)
 
@@ -343,8 +358,9 @@ class MatrixClient:
 
     @property
     def _op_limit(self) -> float:
-        """One operation is a few requests, each bounded by `timeout`, plus throttle waits."""
-        return 2 * self.timeout + self.max_throttle_wait
+        """One operation is a few requests, each bounded by `timeout`, plus throttle waits;
+        an action whose answer was lost adds one re-read."""
+        return 3 * self.timeout + self.max_throttle_wait
 
     def _one(self, action: str, make: Callable[[Budget], Awaitable[T]]) -> T:
         limit = self._op_limit
@@ -373,19 +389,6 @@ class MatrixClient:
             concurrency=self.concurrency, max_throttle_wait=self.max_throttle_wait,
             item_limit=self._op_limit, on_outcome=on_outcome,
         )
-
-
-def _room_ids(rooms: Iterable[str]) -> list[str]:
-    """Validated, de-duplicated room IDs in the given order; a bad one fails the whole call."""
-    if isinstance(rooms, str):
-        raise TypeError("rooms must be a list of room IDs, not one string")
-    return list(dict.fromkeys(matrix_ids.room_id(room) for room in rooms))
-
-
-def _user_ids(users: Sequence[str]) -> list[str]:
-    if isinstance(users, str):
-        raise TypeError("mentions must be a list of user IDs, not one string")
-    return [matrix_ids.user_id(user, field="Mention") for user in users]
 
 
 def _level(level: int) -> int:

@@ -42,6 +42,19 @@ class MatrixUnreachable(MatrixError):
     hint = "The homeserver did not answer in time; check that it is up and reachable."
 
 
+class MatrixConnectionLost(MatrixUnreachable):
+    """The request was sent, but its answer never came (the connection dropped, or no answer in
+    time): the homeserver may have applied it. A refused connection is not this (nothing was
+    sent). `timed_out`: the homeserver may still be working on it."""
+
+    hint = ("The homeserver stopped answering after the request was sent; a change may have "
+            "been applied: check before repeating it.")
+
+    def __init__(self, action: str, detail: str, *, timed_out: bool = False) -> None:
+        self.timed_out = timed_out
+        super().__init__(action, detail)
+
+
 class MatrixThrottled(MatrixError):
     """The homeserver rate-limited us for longer than we are allowed to wait."""
 

@@ -1,9 +1,10 @@
-"""Matrix identifier grammar: user IDs, room IDs and room aliases, checked before any request."""
+"""Matrix identifier grammar: user IDs, room IDs, room aliases and transaction IDs, checked
+before any request."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from app.utils.errors import InputError
 from app.utils.plain_text import clean
@@ -16,6 +17,8 @@ _USER_ID = re.compile(rf"^@[\x21-\x39\x3b-\x7e]+:{_SERVER}$")
 _ROOM_ID = re.compile(rf"^![\x21-\x39\x3b-\x7e]+(?::{_SERVER})?$")
 _ROOM_ALIAS = re.compile(rf"^#[^:\s]+:{_SERVER}$")
 _MAX_ID_LENGTH = 255
+# A path segment that needs no escaping (what `txn_id` makes fits it).
+_TXN_ID = re.compile(r"^[0-9A-Za-z._~-]{1,255}$")
 
 
 def is_user_id(value: str) -> bool:
@@ -56,6 +59,20 @@ def room_list(room_ids: Sequence[str], *, field: str = "Rooms") -> list[str]:
     return rooms
 
 
+def room_ids(rooms: Iterable[str]) -> list[str]:
+    """Validated, de-duplicated room IDs in the given order (maybe none); a bad one fails all."""
+    if isinstance(rooms, str):
+        raise TypeError("rooms must be a list of room IDs, not one string")
+    return list(dict.fromkeys(room_id(room) for room in rooms))
+
+
+def mentions(users: Sequence[str]) -> list[str]:
+    """Validated user IDs to mention in a message."""
+    if isinstance(users, str):
+        raise TypeError("mentions must be a list of user IDs, not one string")
+    return [user_id(user, field="Mention") for user in users]
+
+
 def room_ref(value: str, *, field: str = "Room") -> str:
     """A room ID or alias, stripped, or InputError naming `field`."""
     cleaned = clean(value)
@@ -64,6 +81,25 @@ def room_ref(value: str, *, field: str = "Room") -> str:
             field, f"'{cleaned}' is neither a room ID (!id[:server]) nor an alias (#name:server)"
         )
     return cleaned
+
+
+def transaction_id(value: str, *, field: str = "Transaction ID") -> str:
+    """The transaction ID as given (letters, digits, . _ ~ -; at most 255), or InputError."""
+    if not isinstance(value, str) or not _TXN_ID.match(value):
+        raise InputError(field, f"{value!r} is not a transaction ID; use txn_id(...) to make one")
+    return value
+
+
+def transaction_ids(rooms: Sequence[str], txn_ids: Mapping[str, str]) -> dict[str, str]:
+    """Each room's transaction ID from `txn_ids` (room ID -> ID; other rooms are ignored).
+    Every room needs its own: the spec makes an ID unique per access token, not per room."""
+    missing = [room for room in rooms if room not in txn_ids]
+    if missing:
+        raise InputError("Transaction IDs", f"none given for {', '.join(missing)}")
+    chosen = {room: transaction_id(txn_ids[room]) for room in rooms}
+    if len(set(chosen.values())) < len(chosen):
+        raise InputError("Transaction IDs", "each room needs its own transaction ID")
+    return chosen
 
 
 def server_name(user: str) -> str:

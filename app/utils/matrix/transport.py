@@ -1,5 +1,6 @@
-"""One Matrix request, made safe: a timeout, nio error objects turned into typed errors, and
-throttling waited out only within a budget. Runs on the client's loop thread only."""
+"""One Matrix request, made safe: a timeout, nio error objects turned into typed errors,
+throttling waited out only within a budget, and a lost answer (the request went out) told apart
+from a refused connection (nothing did). Runs on the client's loop thread only."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import aiohttp
 import nio
 
 from app.utils.matrix.errors import (
+    MatrixConnectionLost,
     MatrixError,
     MatrixThrottled,
     MatrixUnreachable,
@@ -37,7 +39,8 @@ class Budget:
 
     Throttling is waited out only until `max_throttle_wait` seconds after the budget was made, so
     a bulk run never waits longer than that in total. Once a request finds the homeserver
-    unreachable, the rest of the run fails fast instead of timing out item by item.
+    unreachable, the rest of the run fails fast instead of timing out item by item (a change
+    whose answer was lost counts only when its re-read fails too: `settle`).
     """
 
     def __init__(self, max_throttle_wait: float) -> None:
@@ -141,21 +144,42 @@ class Transport:
                     raise
                 logger.info("matrix %s: throttled, waiting %.1f s", action, err.retry_after)
                 await asyncio.sleep(err.retry_after)
-            except TimeoutError as err:  # includes aiohttp's ServerTimeoutError
-                raise self._unreachable(action, f"no answer within {self.timeout:.0f} s",
-                                        budget) from err
-            except (aiohttp.ClientError, OSError) as err:
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as err:
+                # No connection was made: nothing was sent, so the request had no effect.
                 if connection_retries > 0:
                     connection_retries -= 1
                     await asyncio.sleep(CONNECTION_RETRY_DELAY)
                     continue
                 raise self._unreachable(action, _describe(err), budget) from err
+            except TimeoutError as err:  # includes aiohttp's ServerTimeoutError
+                raise self._lost(action, f"no answer within {self.timeout:.0f} s", budget,
+                                 idempotent=idempotent, timed_out=True) from err
+            except (aiohttp.ClientError, OSError) as err:
+                if connection_retries > 0:
+                    connection_retries -= 1
+                    await asyncio.sleep(CONNECTION_RETRY_DELAY)
+                    continue
+                raise self._lost(action, f"the connection dropped after sending ({_text(err)})",
+                                 budget, idempotent=idempotent) from err
 
     @staticmethod
     def _unreachable(action: str, detail: str, budget: Budget) -> MatrixUnreachable:
         error = MatrixUnreachable(action, detail)
         budget.unreachable = budget.unreachable or error
         logger.warning("matrix %s: homeserver unreachable (%s)", action, detail)
+        return error
+
+    @staticmethod
+    def _lost(
+        action: str, detail: str, budget: Budget, *, idempotent: bool, timed_out: bool = False
+    ) -> MatrixConnectionLost:
+        """The request went out and no answer came back. An idempotent request has had its
+        retry, so the homeserver counts as unreachable for the rest of the run; a
+        non-idempotent one is settled by its caller (`settle`), which decides that."""
+        error = MatrixConnectionLost(action, detail, timed_out=timed_out)
+        if idempotent:
+            budget.unreachable = budget.unreachable or error
+        logger.warning("matrix %s: answer lost (%s)", action, detail)
         return error
 
 
@@ -179,6 +203,9 @@ def checked(action: str, response: R) -> R:
     return response
 
 
+def _text(err: BaseException) -> str:
+    return str(err) or type(err).__name__
+
+
 def _describe(err: BaseException) -> str:
-    text = str(err) or type(err).__name__
-    return f"connection failed ({text})"
+    return f"connection failed ({_text(err)})"

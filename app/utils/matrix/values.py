@@ -24,6 +24,9 @@ class Status(StrEnum):
     UNREACHABLE = "unreachable"  # no answer (or not attempted because the server is down)
     FAILED = "failed"  # any other refusal; the reason says which
     SKIPPED = "skipped"  # refused by us before sending (e.g. the bot acting on itself)
+    # Sent, but the answer was lost and a re-read could not settle whether it was applied: not
+    # ok, worth another try (a retry reads the live state first, so it cannot act twice).
+    UNKNOWN = "unknown"
 
 
 OK_STATUSES = frozenset({Status.DONE, Status.ALREADY})
