@@ -105,6 +105,7 @@ class Plan:
     lanes: tuple[tuple[Step, ...], ...]
     # Runs inside the workflow after the lanes; may only start engine work (enqueue).
     follow_up: Callable[[int], None] | None = None
+    outside: tuple[str, ...] = ()  # steps done in a person's request, not by the engine
 
     def step(self, name: str) -> Step:
         return next(s for lane in self.lanes for s in lane if s.name == name)
@@ -134,7 +135,7 @@ def run_journey(journey_id: int, kind: str) -> str:
             handle.get_result()
     if plan.follow_up is not None:
         plan.follow_up(journey_id)
-    return settle(journey_id)
+    return _settle_run(journey_id)
 
 
 @DBOS.workflow(name="journey.lane")
@@ -149,8 +150,15 @@ def _mark_running(journey_id: int) -> None:
 
 
 @DBOS.step(name="journey.settle")
-def settle(journey_id: int) -> str:
-    return str(journeys.settle(journey_id))
+def _settle_run(journey_id: int) -> str:
+    return str(settle(journey_id))
+
+
+def settle(journey_id: int) -> JourneyStatus:
+    """The journey's status as its steps say (see journeys.settle); called as its run or its
+    background work ends."""
+    kind = journeys.get(journey_id).kind
+    return journeys.settle(journey_id, outside=PLANS[kind].outside)
 
 
 @DBOS.step(name="journey.step")
@@ -207,6 +215,13 @@ def record(journey_id: int, name: str, outcome: StepOutcome) -> None:
         member=journey.member,
         details=details,
     )
+
+
+def settle_outside(journey_id: int) -> None:
+    """After a step done outside the engine (the credential): settle the journey, unless its
+    run or background work goes on (they settle it when they end)."""
+    kind = journeys.get(journey_id).kind
+    journeys.settle(journey_id, outside=PLANS[kind].outside, unless_running=True)
 
 
 def _audit_outcome(outcome: StepOutcome) -> AuditOutcome:
@@ -387,7 +402,7 @@ def cancel(*, actor: str, journey_id: int) -> JourneyView:
         if journey.status == JourneyStatus.QUEUED:
             journeys.set_status(journey_id, JourneyStatus.CANCELLED)
         else:
-            journeys.settle(journey_id)
+            settle(journey_id)
     audit_log.record(
         actor=actor, action=AuditAction.JOURNEY_CANCEL, target=f"{journey.kind} #{journey_id}",
         member=journey.member, details={"journey": journey_id, "cancelled": len(waiting)},

@@ -12,7 +12,7 @@ double click, a second tab or a second replica lands on the same row; while it i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -319,24 +319,48 @@ def set_status(journey_id: int, status: JourneyStatus) -> None:
         db.execute(update(Journey).where(Journey.id == journey_id).values(**values))
 
 
-def settle(journey_id: int) -> JourneyStatus:
-    """The journey's status from its steps (running while any step is unfinished and none
-    failed), stored; a journey that ended frees its member for another."""
-    view = get(journey_id)
-    if any(s.status == StepStatus.FAILED for s in view.steps):
-        status = JourneyStatus.FAILED
-    elif all(s.finished for s in view.steps):
-        status = JourneyStatus.DONE
-    else:
-        status = JourneyStatus.RUNNING
-    if view.status != JourneyStatus.CANCELLED:
-        set_status(journey_id, status)
-    return status
+def settle(
+    journey_id: int, *, outside: Collection[str] = (), unless_running: bool = False
+) -> JourneyStatus:
+    """The journey's status from its steps, stored: running while a step runs (background
+    work included); then failed if a step failed or was left undone (e.g. a credential never
+    shown), else done. A journey that ended frees its member for another.
+
+    `outside` names steps done outside the engine (in a person's request): their "running"
+    does not keep the journey running; that request settles again when it ends, with
+    `unless_running`, which leaves a journey whose run or background work goes on to them.
+    One transaction holding the journey's row, so two settles never interleave."""
+    with session_scope() as db:
+        db.execute(update(Journey).where(Journey.id == journey_id)
+                   .values(updated_at=Journey.updated_at))  # the row lock comes first
+        journey = db.get(Journey, journey_id)
+        if journey is None:
+            raise LookupError(f"no journey {journey_id}")
+        if journey.status == JourneyStatus.CANCELLED or (
+            unless_running and journey.status == JourneyStatus.RUNNING
+        ):
+            return JourneyStatus(journey.status)
+        statuses = {
+            StepStatus.PENDING if s.name in outside and s.status == StepStatus.RUNNING
+            else StepStatus(s.status)
+            for s in journey.steps
+        }
+        if StepStatus.RUNNING in statuses:
+            status = JourneyStatus.RUNNING
+        elif statuses & {StepStatus.FAILED, StepStatus.PENDING}:
+            status = JourneyStatus.FAILED
+        else:
+            status = JourneyStatus.DONE
+        journey.status = status
+        if status not in ACTIVE_JOURNEY:
+            journey.dedupe_key = None  # the member may have another journey now
+        return status
 
 
 def next_run(journey_id: int, seen_runs: int) -> bool:
     """Count one more run (a retry) if the journey is not active and nobody counted it since
-    `seen_runs` was read: two retry clicks at once give one run."""
+    `seen_runs` was read (two retry clicks at once give one run); its failed steps become
+    pending again, so the new run and whoever waits for it see them as still to do."""
     with session_scope() as db:
         result = db.execute(
             update(Journey)
@@ -347,4 +371,11 @@ def next_run(journey_id: int, seen_runs: int) -> bool:
             )
             .values(runs=Journey.runs + 1, status=JourneyStatus.QUEUED)
         )
-        return rows_changed(result) == 1
+        if rows_changed(result) != 1:
+            return False
+        db.execute(
+            update(JourneyStep)
+            .where(JourneyStep.journey_id == journey_id, JourneyStep.status == StepStatus.FAILED)
+            .values(status=StepStatus.PENDING, updated_at=utcnow())
+        )
+        return True

@@ -34,6 +34,7 @@ PLAN = journey_runner.register(
         titles=steps.TITLES,
         lanes=steps.lanes(),
         follow_up=steps.follow_up,
+        outside=(steps.CREDENTIAL,),
     )
 )
 # What the admin waits for on the page (the welcome DM follows in the background).
@@ -183,11 +184,11 @@ def issue_credential(actor: str, journey: JourneyView) -> tuple[CreatedUser | No
         made = make_credential(actor=actor, user=user)
     except CredentialNotSet as err:
         record(journey.id, steps.CREDENTIAL, failed(str(err)))
-        journeys.settle(journey.id)
+        journey_runner.settle_outside(journey.id)
         return None, str(err)
     what = "a password" if method is Credential.PASSWORD else "a recovery link"
     record(journey.id, steps.CREDENTIAL, done(f"{what}, shown once to {actor}"))
-    journeys.settle(journey.id)
+    journey_runner.settle_outside(journey.id)
     return made, ""
 
 

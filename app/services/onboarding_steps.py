@@ -26,6 +26,7 @@ from app.services.journey_runner import (
     failed,
     rooms_left,
     rooms_outcome,
+    settle,
     skipped,
 )
 from app.services.journeys import JourneyView
@@ -259,7 +260,7 @@ def _send_hello(journey_id: int) -> bool:
         txn_id=txn_id(journey.workflow_id, WELCOME, "hello"),
     ))
     if sent is None:  # recorded as failed; retry starts over with the hello
-        journeys.settle(journey_id)
+        settle(journey_id)
         return False
     delay = get_settings().welcome_dm_delay_seconds
     journeys.touch(journey_id, WELCOME, result={"hello_event": sent.event_id,
@@ -289,4 +290,4 @@ def _send_text(journey_id: int) -> None:
                     room_id=sent.room_id)
 
     execute(journey, WELCOME, text)
-    journeys.settle(journey_id)
+    settle(journey_id)
