@@ -92,7 +92,7 @@ def _follow() -> None:
         return
     with st.status("Offboarding…", expanded=True) as status:
         show = journey_view.live_progress("Starting…", STEP_NAMES, TITLES)
-        journey = offboarding.follow(journey_id, on_change=show)
+        journey = offboarding.follow(journey_id, report=show)
         status.update(
             label="Still running in the background: see Journeys" if journey.active
             else "Offboarding finished",

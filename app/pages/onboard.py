@@ -148,7 +148,7 @@ def _follow(identity: Identity) -> None:
     with st.status("Onboarding…", expanded=True) as status:
         show = journey_view.live_progress("Starting…", onboarding.ADMIN_STEPS, TITLES)
         result = onboarding.follow(actor=identity.username, journey_id=journey_id,
-                                   on_change=show)
+                                   report=show)
         still = not finished(*onboarding.ADMIN_STEPS)(result.journey)
         status.update(
             label="Still running in the background: see Journeys" if still else "Onboarded",

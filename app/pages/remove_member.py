@@ -135,7 +135,7 @@ def _follow() -> JourneyView | None:
     journey = journeys.get(journey_id)
     if journey.active:
         show = journey_view.live_progress("Starting…", (REMOVAL_STEP,), REMOVAL_TITLES)
-        journey = room_journeys.follow(journey_id, on_change=show)
+        journey = room_journeys.follow(journey_id, report=show)
     return journey
 
 

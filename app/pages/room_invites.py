@@ -104,7 +104,7 @@ def _follow() -> JourneyView | None:
         show = journey_view.live_progress(
             "Checking the account…", (room_journeys.INVITE_STEP,), room_journeys.INVITE_TITLES
         )
-        journey = room_journeys.follow(journey_id, on_change=show)
+        journey = room_journeys.follow(journey_id, report=show)
     return journey
 
 

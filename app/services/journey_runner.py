@@ -315,9 +315,9 @@ def wait(
     *,
     until: Callable[[JourneyView], bool],
     timeout: float,
-    on_change: Callable[[JourneyView], object] | None = None,
+    report: Callable[[JourneyView], object] | None = None,
 ) -> JourneyView:
-    """Poll the journey row until `until(journey)` or `timeout` s; `on_change` sees each new
+    """Poll the journey row until `until(journey)` or `timeout` s; `report` sees each new
     state (for a progress bar). Returns the last state read."""
     deadline = time.monotonic() + timeout
     seen: object = None
@@ -325,22 +325,24 @@ def wait(
         journey = journeys.get(journey_id)
         stamp = (journey.status, tuple((s.status, len(s.result.get("rooms") or {}))
                                        for s in journey.steps))
-        if on_change is not None and stamp != seen:
+        if report is not None and stamp != seen:
             seen = stamp
-            on_change(journey)
+            report(journey)
         if until(journey) or time.monotonic() >= deadline:
             return journey
         time.sleep(POLL_SECONDS)
 
 
 def finished(*names: str) -> Callable[[JourneyView], bool]:
-    """A wait condition: these steps (all when none given) have finished or failed, or the
-    journey is no longer active."""
+    """A wait condition: these steps have finished or failed (or the journey is no longer
+    active); with no names, the journey's run has ended (it is no longer active)."""
 
     def check(journey: JourneyView) -> bool:
-        wanted = [s for s in journey.steps if not names or s.name in names]
-        return not journey.active or all(
-            s.status in (StepStatus.DONE, StepStatus.SKIPPED, StepStatus.FAILED) for s in wanted
+        if not names or not journey.active:
+            return not journey.active
+        return all(
+            s.status in (StepStatus.DONE, StepStatus.SKIPPED, StepStatus.FAILED)
+            for s in journey.steps if s.name in names
         )
 
     return check

@@ -143,11 +143,11 @@ def begin(*, actor: str, request: OffboardingRequest, submission_id: str) -> Sta
 
 
 def follow(
-    journey_id: int, *, on_change: Callable[[JourneyView], object] | None = None
+    journey_id: int, *, report: Callable[[JourneyView], object] | None = None
 ) -> JourneyView:
     """Wait (bounded) for the journey to finish; it goes on by itself after the wait."""
     return journey_runner.wait(journey_id, until=finished(), timeout=WAIT_SECONDS,
-                               on_change=on_change)
+                               report=report)
 
 
 def start(
@@ -155,11 +155,11 @@ def start(
     actor: str,
     request: OffboardingRequest,
     submission_id: str,
-    on_change: Callable[[JourneyView], object] | None = None,
+    report: Callable[[JourneyView], object] | None = None,
 ) -> Started:
     """`begin`, then `follow` (CLI, tests)."""
     started = begin(actor=actor, request=request, submission_id=submission_id)
-    return Started(follow(started.journey.id, on_change=on_change), started.created)
+    return Started(follow(started.journey.id, report=report), started.created)
 
 
 def _check_authority(actor: str, request: OffboardingRequest) -> None:
@@ -183,12 +183,12 @@ def _check_authority(actor: str, request: OffboardingRequest) -> None:
 
 
 def retry(
-    *, actor: str, journey_id: int, on_change: Callable[[JourneyView], object] | None = None
+    *, actor: str, journey_id: int, report: Callable[[JourneyView], object] | None = None
 ) -> JourneyView:
     if journeys.get(journey_id).kind != KIND:
         raise InputError("Offboarding", f"record {journey_id} is not an offboarding")
     journey_runner.retry(actor=actor, journey_id=journey_id)
-    return follow(journey_id, on_change=on_change)
+    return follow(journey_id, report=report)
 
 
 def recent(limit: int = 20) -> list[JourneyView]:

@@ -134,34 +134,34 @@ def start(
     actor: str,
     request: OnboardingRequest,
     submission_id: str,
-    on_change: Callable[[JourneyView], object] | None = None,
+    report: Callable[[JourneyView], object] | None = None,
 ) -> OnboardingResult:
     """`begin`, then `follow`: the whole admin's wait in one call (CLI, tests, benchmarks)."""
     started = begin(actor=actor, request=request, submission_id=submission_id)
-    result = follow(actor=actor, journey_id=started.journey.id, on_change=on_change)
+    result = follow(actor=actor, journey_id=started.journey.id, report=report)
     return replace(result, joined=not started.created)
 
 
 def retry(
-    *, actor: str, journey_id: int, on_change: Callable[[JourneyView], object] | None = None
+    *, actor: str, journey_id: int, report: Callable[[JourneyView], object] | None = None
 ) -> OnboardingResult:
     """Run again only what is not done; a credential never shown is made now, for this admin."""
     if journeys.get(journey_id).kind != KIND:
         raise InputError("Onboarding", f"record {journey_id} is not an onboarding")
     journey_runner.retry(actor=actor, journey_id=journey_id)
-    return follow(actor=actor, journey_id=journey_id, on_change=on_change)
+    return follow(actor=actor, journey_id=journey_id, report=report)
 
 
 def follow(
-    *, actor: str, journey_id: int, on_change: Callable[[JourneyView], object] | None = None
+    *, actor: str, journey_id: int, report: Callable[[JourneyView], object] | None = None
 ) -> OnboardingResult:
     """Wait for the account, make its credential for `actor` (if still to be made), then wait
     for the rest of the admin's part. The journey goes on by itself after the wait."""
     journey = journey_runner.wait(journey_id, until=finished(steps.AUTHENTIK),
-                                  timeout=ADMIN_WAIT_SECONDS, on_change=on_change)
+                                  timeout=ADMIN_WAIT_SECONDS, report=report)
     credential, note = issue_credential(actor, journey)
     journey = journey_runner.wait(journey_id, until=finished(*ADMIN_STEPS),
-                                  timeout=ADMIN_WAIT_SECONDS, on_change=on_change)
+                                  timeout=ADMIN_WAIT_SECONDS, report=report)
     return OnboardingResult(journey, credential, note=note)
 
 

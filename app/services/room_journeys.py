@@ -19,7 +19,6 @@ from app.services.journey_runner import (
     Started,
     Step,
     StepOutcome,
-    failed,
     finished,
     rooms_left,
     rooms_outcome,
@@ -39,11 +38,10 @@ WAIT_SECONDS = 60.0
 
 
 def _invite(journey: JourneyView) -> StepOutcome:
-    """Invite the member to the chosen rooms not done yet, one checkpoint per room."""
+    """Invite the member to the chosen rooms not done yet, one checkpoint per room (the
+    account was checked when the journey was started)."""
     chosen = list(journey.params.get("room_ids") or ())
     user = journey.matrix_user_id
-    if not connections.matrix().user_exists(user):
-        return failed(f"there is no account {user} on the homeserver")
     rooms: RoomResults = dict(journey.step(INVITE_STEP).result.get("rooms") or {})
 
     def checkpoint(room_id: str, entry: dict[str, object]) -> None:
@@ -100,9 +98,13 @@ def begin_invites(
     *, actor: str, user_id: str, room_ids: Sequence[str], submission_id: str
 ) -> Started:
     user = matrix_ids.user_id(user_id, field=room_invites.USER_FIELD)
-    if user == connections.matrix().user_id:
-        raise InputError(room_invites.USER_FIELD, f"{user} is the dashboard's own bot")
     rooms = tuple(matrix_ids.room_list(room_ids))
+    client = connections.matrix()
+    if user == client.user_id:
+        raise InputError(room_invites.USER_FIELD, f"{user} is the dashboard's own bot")
+    if not client.user_exists(user):  # Synapse would accept invites for a user nobody has
+        raise InputError(room_invites.USER_FIELD, f"there is no account {user} on the "
+                                                  "homeserver; check the spelling")
     return journey_runner.start(
         kind=JourneyKind.ROOM_INVITES, submission_id=submission_id, actor=actor,
         dedupe_key=_same_work(JourneyKind.ROOM_INVITES, user, rooms),
@@ -118,8 +120,8 @@ def _same_work(kind: JourneyKind, user: str, rooms: Sequence[str], *extra: str) 
 
 
 def follow(
-    journey_id: int, *, on_change: Callable[[JourneyView], object] | None = None
+    journey_id: int, *, report: Callable[[JourneyView], object] | None = None
 ) -> JourneyView:
     """Wait (bounded) for the journey to finish; it goes on by itself after the wait."""
     return journey_runner.wait(journey_id, until=finished(), timeout=WAIT_SECONDS,
-                               on_change=on_change)
+                               report=report)

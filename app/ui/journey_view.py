@@ -106,7 +106,7 @@ def _chosen_rooms(journey: JourneyView, step: StepView) -> int:
 def live_progress(
     label: str, steps: Sequence[str], titles: Mapping[str, str]
 ) -> Callable[[JourneyView], object]:
-    """A progress bar under `label`, returned as the `on_change` of a journey wait."""
+    """A progress bar under `label`, returned as the `report` of a journey wait."""
     bar = st.progress(0.0, text=label)
 
     def show(journey: JourneyView) -> None:

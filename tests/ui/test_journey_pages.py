@@ -84,7 +84,7 @@ def test_offboard_page_previews_then_offboards(journey_env: JourneyEnv, moderato
     at.selectbox(key=K.OFFBOARD_MESSAGE).select("removal_safety").run()
     next(b for b in at.button if b.label == "Offboard now").click().run()
     assert not at.error
-    assert any("Offboarding #1" in m.value and ": done" in m.value for m in at.markdown)
+    assert any("Offboarding #1" in m.value and "✅ done" in m.value for m in at.markdown)
     assert not env.authentik.users[account.pk].is_active
     assert env.synapse.membership(env.bot, room, member.user_id) == "leave"
 
