@@ -10,9 +10,9 @@ another host (leaking the moderator's address) and `[click](https://...)` would 
 them), so no link, image, emphasis, HTML, colour directive or LaTeX can form from the value;
 line breaks become spaces, so it cannot start a block either. GitHub-style autolinks are the
 exception: Streamlit's renderer finds bare `http://`, `www.` and `name@host` in the text AFTER
-escapes are undone, so an invisible WORD JOINER (U+2060) goes before every `:` and `@` and
-after a `www` before `.`, which those patterns cannot cross (seen in Chromium: escapes alone
-left live links). Inputs strip it again (app.utils.plain_text), so a copied ID still works.
+escapes are undone, so an invisible WORD JOINER (U+2060) goes where those patterns would
+start (a scheme's colon, after `www`, before an e-mail's `@`), which they cannot cross (seen in
+Chromium: escapes alone left live links). Inputs strip it again (app.utils.plain_text).
 
 Use it for every piece of outside data placed in a markdown context; st.text, st.code,
 st.dataframe, st.json and select options are plain text already and need nothing.
@@ -24,7 +24,13 @@ import re
 
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
-_AUTOLINK_JOINTS = re.compile(r"(?=[:@])|(?i:(?<=www)(?=\.))")
+# Where GitHub's autolink patterns would start: a scheme's colon, "www.", an e-mail's "@".
+# A Matrix ID ("@name:server") matches none of them and stays as typed (page search finds it).
+_AUTOLINK_JOINTS = re.compile(
+    r"(?i:(?<=http)|(?<=https)|(?<=ftp)|(?<=mailto)|(?<=xmpp))(?=:)"
+    r"|(?i:(?<=www))(?=\.)"
+    r"|(?<=[\w.+-])(?=@)"
+)
 WORD_JOINER = "\u2060"
 
 
