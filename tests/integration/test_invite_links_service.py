@@ -99,7 +99,7 @@ def test_invite_link_has_the_exact_form_and_the_invitation_is_single_use(
 def test_invite_flow_comes_from_authentik_never_a_guess(
     fake: AuthentikFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake.add_flow("community-signup", "enrollment")
+    fake.add_invitation_flow("community-signup")
     with pytest.raises(AuthentikConfigError) as caught:
         invite_links.create(actor="admin", label="two-flows")
     assert caught.value.variable == "AUTHENTIK_ENROLLMENT_FLOW"

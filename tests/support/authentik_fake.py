@@ -291,6 +291,17 @@ class AuthentikFake:
             for binding in self.bindings_of(flow.pk):
                 del self.bindings[binding.pk]
 
+    def add_invitation_flow(self, slug: str) -> FakeFlow:
+        """Another enrollment flow that takes invitations: its own invitation stage, then the
+        configured install's prompt, user-write and user-login stages (when there)."""
+        with self._lock:
+            flow = self.add_flow(slug, "enrollment", authentication="require_unauthenticated")
+            stages = [self.add_stage("invitation", f"{slug}-invitation")]
+            stages += [s for s in self.stages.values() if s.name in installs.SHARED_STAGES]
+            for order, stage in enumerate(stages):
+                self.bind(slug, stage.pk, 10 * (order + 1))
+            return flow
+
     def add_stage(self, kind: str, name: str, **settings: Any) -> FakeStage:
         with self._lock:
             stage = FakeStage(str(uuid.uuid4()), kind, name, dict(settings))

@@ -29,6 +29,12 @@ CONFIGURED = "configured"
 INSTALLS = (FRESH, CONFIGURED)
 
 SSO_ONLY_POLICY = "default-source-enrollment-if-sso"
+# The configured install's enrollment stages after the invitation, in order (reusable).
+SHARED_STAGES = (
+    "default-enrollment-prompt",
+    "default-enrollment-user-write",
+    "default-enrollment-user-login",
+)
 
 
 def fresh(fake: AuthentikFake) -> None:
