@@ -32,7 +32,6 @@ from app.utils.enums import Role
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey as K
 
-PAGE_SIZES = (25, 50, 100, 250, 500)
 ACTIVE = {"any": None, "active": True, "inactive": False}
 ACTIVE_LABELS = {"any": "Active and inactive", "active": "Active only", "inactive": "Inactive only"}
 NO_SELECTION: dict[str, Any] = {"selection": {"rows": [], "columns": [], "cells": []}}
@@ -51,8 +50,25 @@ def _filters_changed() -> None:
 
 @ui_only
 def _go(delta: int) -> None:
-    st.session_state[K.USERS_PAGE] = max(1, int(st.session_state.get(K.USERS_PAGE, 1)) + delta)
+    _go_to(int(st.session_state.get(K.USERS_PAGE, 1)) + delta)
+
+
+@ui_only
+def _go_to(number: int) -> None:
+    """First, last, or page N: one action. Past the end, the service serves the last page."""
+    st.session_state[K.USERS_PAGE] = max(1, number)
     _clear_selection()
+
+
+@ui_only
+def _jump() -> None:
+    _go_to(int(st.session_state.get(K.USERS_PAGE_JUMP) or 1))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _page_sizes() -> tuple[int, ...]:
+    """The sizes Authentik honours (its page size cap changes rarely)."""
+    return users.page_sizes()
 
 
 def _query() -> UserQuery:
@@ -97,8 +113,15 @@ def _filters(groups: list[GroupChoice]) -> None:
         format_func=users.ORDERINGS.__getitem__,
         on_change=_filters_changed,
     )
+    sizes = _page_sizes()
+    if st.session_state.get(K.USERS_PAGE_SIZE) not in sizes:  # before the widget exists
+        st.session_state[K.USERS_PAGE_SIZE] = min(sizes, key=lambda n: abs(n - 50))
     cols[4].selectbox(
-        "Per page", PAGE_SIZES, index=1, key=K.USERS_PAGE_SIZE, on_change=_filters_changed
+        "Per page",
+        sizes,
+        key=K.USERS_PAGE_SIZE,
+        on_change=_filters_changed,
+        help="Only sizes Authentik serves in full (its page size setting caps the rest).",
     )
 
 
@@ -148,29 +171,26 @@ def _table(result: UserPage) -> list[UserRow]:
 
 
 def _pager(result: UserPage) -> None:
-    cols = st.columns([4, 1, 1], vertical_alignment="center")
-    first = (result.page - 1) * result.page_size + 1 if result.rows else 0
-    last = first + len(result.rows) - 1 if result.rows else 0
+    """The true row range, and first / previous / page N / next / last, each one action."""
+    st.session_state[K.USERS_PAGE_JUMP] = result.page  # before the widget exists
+    cols = st.columns([5, 1, 1, 1, 1, 1], vertical_alignment="bottom")
     cols[0].markdown(
-        f"**{result.total}** users match · showing {first}-{last} · "
+        f"**{result.total}** users match · showing {result.first}-{result.last} · "
         f"page {result.page} of {result.pages}"
     )
-    cols[1].button(
-        "Previous",
-        on_click=_go,
-        args=(-1,),
-        disabled=result.page <= 1,
-        icon=":material/chevron_left:",
-        width="stretch",
-    )
-    cols[2].button(
-        "Next",
-        on_click=_go,
-        args=(1,),
-        disabled=result.page >= result.pages,
-        icon=":material/chevron_right:",
-        width="stretch",
-    )
+    if result.capped:
+        cols[0].caption(f"Authentik serves at most {result.page_size} users per page.")
+    at_start, at_end = result.page <= 1, result.page >= result.pages
+    cols[1].button("First", on_click=_go_to, args=(1,), disabled=at_start,
+                   icon=":material/first_page:", width="stretch")
+    cols[2].button("Previous", on_click=_go, args=(-1,), disabled=at_start,
+                   icon=":material/chevron_left:", width="stretch")
+    cols[3].number_input("Page", min_value=1, max_value=result.pages, step=1,
+                         key=K.USERS_PAGE_JUMP, on_change=_jump)
+    cols[4].button("Next", on_click=_go, args=(1,), disabled=at_end,
+                   icon=":material/chevron_right:", width="stretch")
+    cols[5].button("Last", on_click=_go_to, args=(result.pages,), disabled=at_end,
+                   icon=":material/last_page:", width="stretch")
 
 
 def _detail(row: UserRow) -> None:

@@ -133,6 +133,7 @@ class SessionKey(StrEnum):
     USERS_ORDERING = "users_ordering"
     USERS_PAGE_SIZE = "users_page_size"
     USERS_PAGE = "users_page"
+    USERS_PAGE_JUMP = "users_page_jump"  # the "Page" number input (jump to page N)
     USERS_SHOWN = "users_shown"  # the page of users on screen, which a selection refers to
     USERS_TABLE = "users_table"  # st.dataframe selection state
     USERS_BULK_ACTION = "users_bulk_action"

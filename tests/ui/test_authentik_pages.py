@@ -248,6 +248,36 @@ def test_users_directory_delete_needs_the_word_and_export_has_every_user(
     ]
 
 
+def pager_label(at: AppTest) -> str:
+    return plain(next(m.value for m in at.markdown if "users match" in m.value))
+
+
+def test_users_directory_pages_honestly_at_every_offered_size_and_jumps_in_one_action(
+    fake: AuthentikFake, admin_app: AppTest
+) -> None:
+    fake.seed_users(249)  # and akadmin: 250
+    at = admin_app.switch_page("app/pages/users.py").run()
+    assert list(at.selectbox(key=K.USERS_PAGE_SIZE).options) == ["25", "50", "100"]
+    assert pager_label(at) == "**250** users match · showing 1-50 · page 1 of 5"
+    for size in (25, 50, 100):
+        at.selectbox(key=K.USERS_PAGE_SIZE).set_value(size).run()
+        pages = -(-250 // size)
+        assert pager_label(at) == f"**250** users match · showing 1-{size} · page 1 of {pages}"
+        button(at, "Last").click()
+        at.run()  # one action
+        first = (pages - 1) * size + 1
+        assert pager_label(at) == (
+            f"**250** users match · showing {first}-250 · page {pages} of {pages}"
+        )
+        assert at.dataframe[0].value["Username"].iloc[-1] == "member00249"
+        assert len(at.dataframe[0].value) == 250 - first + 1
+        button(at, "First").click()
+        at.run()
+        assert f"showing 1-{size} · page 1 of" in pager_label(at)
+    at.number_input(key=K.USERS_PAGE_JUMP).set_value(2).run()
+    assert pager_label(at) == "**250** users match · showing 101-200 · page 2 of 3"
+
+
 # -- configuration and reachability -------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from app.services.users.create import (
 from app.services.users.directory import (
     CSV_COLUMNS,
     ORDERINGS,
+    PAGE_SIZES,
     CountProgress,
     CsvExport,
     GroupChoice,
@@ -40,6 +41,7 @@ from app.services.users.directory import (
     export_csv,
     groups,
     page,
+    page_sizes,
     user_detail,
 )
 
@@ -49,6 +51,7 @@ __all__ = [
     "LABELS",
     "NEEDS_GROUP",
     "ORDERINGS",
+    "PAGE_SIZES",
     "BulkAction",
     "BulkOutcome",
     "CountProgress",
@@ -70,6 +73,7 @@ __all__ = [
     "generate_password",
     "groups",
     "page",
+    "page_sizes",
     "set_credential",
     "suggest_username",
     "user_detail",
