@@ -24,6 +24,7 @@ from app.services.users import (
     UserQuery,
     UserRow,
 )
+from app.ui import account_fields
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error
 from app.ui.guard import action, require_page, ui_only
@@ -319,7 +320,10 @@ def _results() -> None:
         st.dataframe(frame, hide_index=True, width="stretch")
         links = [o for o in outcomes if o.recovery_link]
         if links:
-            st.caption("One-time recovery links: send each to its person privately.")
+            st.caption(
+                "One-time recovery links: send each to its person privately. "
+                + account_fields.recovery_lifetime()
+            )
         for outcome in links:
             st.markdown(f"**{md(outcome.username)}**")
             st.code(outcome.recovery_link, language=None)

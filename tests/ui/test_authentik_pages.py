@@ -119,6 +119,18 @@ def test_recovery_link_failure_after_create_says_the_user_exists(
     assert any(u.username == "alan" for u in fake.users.values())
 
 
+def test_recovery_link_is_shown_on_the_public_host_with_its_lifetime(
+    fake: AuthentikFake, admin_app: AppTest
+) -> None:
+    at = admin_app.switch_page("app/pages/create_user.py").run()
+    at.text_input(key=K.CREATE_USER_FIRST_NAME).input("Grace").run()
+    at.radio(key=K.CREATE_USER_CREDENTIAL).set_value("recovery_link")
+    button(at, "Create user").click()
+    at.run()
+    assert at.code[0].value.startswith(f"{PUBLIC}/if/flow/default-recovery-flow/?flow_token=")
+    assert "expires 30 minutes after it was made (at " in plain(at.info[0].value)
+
+
 def test_authentik_field_names_map_to_widgets() -> None:
     mapped = errors_by_widget(
         {

@@ -23,6 +23,7 @@ from app.services.users.create import (
     create_user,
     display_name,
     generate_password,
+    recovery_link,
     set_credential,
     suggest_username,
     username_base,
@@ -44,6 +45,7 @@ from app.services.users.directory import (
     page_sizes,
     user_detail,
 )
+from app.utils.authentik import RECOVERY_LINK_LIFETIME
 
 __all__ = [
     "CSV_COLUMNS",
@@ -52,6 +54,7 @@ __all__ = [
     "NEEDS_GROUP",
     "ORDERINGS",
     "PAGE_SIZES",
+    "RECOVERY_LINK_LIFETIME",
     "BulkAction",
     "BulkOutcome",
     "CountProgress",
@@ -74,6 +77,7 @@ __all__ = [
     "groups",
     "page",
     "page_sizes",
+    "recovery_link",
     "set_credential",
     "suggest_username",
     "user_detail",
