@@ -24,7 +24,7 @@ from app.services.users import (
     UserQuery,
     UserRow,
 )
-from app.ui import account_fields
+from app.ui import account_fields, user_detail
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error
 from app.ui.guard import action, require_page, ui_only
@@ -41,6 +41,7 @@ NO_SELECTION: dict[str, Any] = {"selection": {"rows": [], "columns": [], "cells"
 def _clear_selection() -> None:
     st.session_state[K.USERS_TABLE] = NO_SELECTION
     st.session_state.pop(K.USERS_SHOWN, None)
+    st.session_state.pop(K.USERS_INTENDED_RESULT, None)
 
 
 @ui_only
@@ -192,21 +193,6 @@ def _pager(result: UserPage) -> None:
                    icon=":material/chevron_right:", width="stretch")
     cols[5].button("Last", on_click=_go_to, args=(result.pages,), disabled=at_end,
                    icon=":material/last_page:", width="stretch")
-
-
-def _detail(row: UserRow) -> None:
-    with st.expander(f"{md(row.username)}: details", expanded=True):
-        detail = users.user_detail(pk=row.pk)
-        left, right = st.columns(2)
-        left.markdown(
-            f"**{md(detail.name or detail.username)}** ({md(detail.username)}, pk {detail.pk})  \n"
-            f"Email: {md(detail.email or 'none')}  \n"
-            f"Status: {'active' if detail.is_active else 'inactive'}"
-            f"{' · superuser' if detail.is_superuser else ''} · type {md(detail.type)}  \n"
-            f"Path: {md(detail.path)}  \nGroups: {md(', '.join(detail.groups) or 'none')}"
-        )
-        right.markdown("**Attributes**")
-        right.json(detail.attributes, expanded=True)
 
 
 @action(Role.ADMIN)
@@ -374,7 +360,7 @@ def render() -> None:
     selected = _table(result)
     try:
         if len(selected) == 1:
-            _detail(selected[0])
+            user_detail.show(selected[0].pk, selected[0].username)
     except DashboardError as err:
         show_error(err)
     if selected:

@@ -42,7 +42,7 @@ WORKFLOW_VERSION = "1"
 APP_NAME = "community-dashboard"
 BACKGROUND_QUEUE = "background"  # welcome messages, timers, follow-ups: a few at a time
 # Every module that defines workflows: imported before launch so DBOS knows them all.
-WORKFLOW_MODULES: tuple[str, ...] = ()
+WORKFLOW_MODULES: tuple[str, ...] = ("app.services.intended_groups_job",)
 
 _lock = threading.Lock()
 _launched_url: str | None = None

@@ -143,6 +143,7 @@ class SessionKey(StrEnum):
     USERS_BULK_PENDING = "users_bulk_pending"  # requested by the button, run with progress
     USERS_BULK_RESULTS = "users_bulk_results"
     USERS_EXPORT = "users_export"  # (query, CSV text) of the last export
+    USERS_INTENDED_RESULT = "users_intended_result"  # intended groups just applied (or why not)
 
     # Matrix pages
     # - Rooms

@@ -6,6 +6,7 @@ link); `directory` reads one page at a time, one user's detail, the groups, and 
 user. Dashboard logins are not here: they are `accounts`.
 """
 
+from app.services.users import intended_groups
 from app.services.users.bulk_actions import (
     DELETE_WORD,
     LABELS,
@@ -75,6 +76,7 @@ __all__ = [
     "export_csv",
     "generate_password",
     "groups",
+    "intended_groups",
     "page",
     "page_sizes",
     "recovery_link",

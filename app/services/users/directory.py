@@ -29,6 +29,7 @@ from typing import Any
 from app.db import audit_log
 from app.services import connections
 from app.services.audit import safe_cell
+from app.services.users.intended_groups import Carried, carried
 from app.utils.authentik import (
     MAX_PAGE_SIZE,
     AuthentikClient,
@@ -140,6 +141,12 @@ class UserDetail:
     last_login: datetime | None
     date_joined: datetime | None
     attributes: dict[str, Any] = field(default_factory=dict, compare=False)
+    invitation: Carried = field(default_factory=Carried)  # what its invite link carried
+
+    @property
+    def pending_groups(self) -> tuple[str, ...]:
+        """Intended groups from its invitation that the dashboard has not applied yet."""
+        return self.invitation.pending(self.groups)
 
 
 def groups() -> list[GroupChoice]:
@@ -301,6 +308,7 @@ def user_detail(*, pk: int) -> UserDetail:
         last_login=user.last_login,
         date_joined=user.date_joined,
         attributes=dict(user.attributes),
+        invitation=carried(user.attributes),
     )
 
 
@@ -318,7 +326,7 @@ def _csv_row(user: User) -> list[str]:
         "yes" if user.is_active else "no",
         "; ".join(user.group_names or ()),
         str(attributes.get("organisation") or ""),
-        str(attributes.get("invited_by") or ""),
+        str(attributes.get("invited_by") or carried(attributes).by),
         _stamp(user.last_login),
         _stamp(user.date_joined),
     )
