@@ -126,6 +126,10 @@ class SessionKey(StrEnum):
     INVITES_NOTICE = "invites_notice"
     INVITES_REVOKE = "invites_revoke"
 
+    # - Authentik setup
+    AK_SETUP_RESULT = "ak_setup_result"  # what 'Create the flows for me' did
+    AK_SETUP_PROBLEM = "ak_setup_problem"  # why it did not
+
     # - Users directory
     USERS_SEARCH = "users_search"
     USERS_ACTIVE = "users_active"

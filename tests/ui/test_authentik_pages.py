@@ -173,7 +173,9 @@ def test_invites_create_shows_the_exact_link_lists_and_revokes(
     assert invitation.name == "spring-meetup" and invitation.single_use
     grid = at.dataframe[0].value
     assert list(grid["Name"]) == ["spring-meetup"] and list(grid["Link"]) == [link]
-    assert list(grid["Created by"]) == ["akadmin"] and list(grid["Status"]) == ["active"]
+    assert list(grid["Created by"]) == ["admin"]  # the dashboard user who made it
+    assert list(grid["Authentik account"]) == ["akadmin"]  # Authentik's record: the token's
+    assert list(grid["Status"]) == ["active"]
     at.selectbox(key=K.INVITES_REVOKE).set_value(invitation.pk)
     button(at, "Revoke").click()
     at.run()
