@@ -356,8 +356,9 @@ def render() -> None:
     except DashboardError as err:
         show_error(err)
         return
-    _pager(result)
+    # Below the table: the table's toolbar, shown on hover, covers what sits just above it.
     selected = _table(result)
+    _pager(result)
     try:
         if len(selected) == 1:
             user_detail.show(selected[0].pk, selected[0].username)
