@@ -285,3 +285,29 @@ def current_brand_json(brand: FakeBrand, slugs: dict[str, str]) -> dict[str, Any
         if pk in slugs:
             data[name] = slugs[pk]
     return data
+
+
+# System > Settings as a fresh install has them (Authentik's model defaults).
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "avatars": "gravatar,initials",
+    "default_user_change_name": True,
+    "default_user_change_email": False,
+    "default_user_change_username": False,
+    "event_retention": "days=365",
+    "reputation_lower_limit": -5,
+    "reputation_upper_limit": 5,
+    "footer_links": [],
+    "gdpr_compliance": True,
+    "impersonation": True,
+    "impersonation_require_reason": True,
+    "default_token_duration": "minutes=30",
+    "default_token_length": 60,
+    "pagination_default_page_size": 20,
+    "pagination_max_page_size": 100,
+    "flags": {
+        "core_default_app_access": True,
+        "enterprise_audit_include_expanded_diff": False,
+        "flows_continuous_login": False,
+        "flows_refresh_others": False,
+    },
+}
