@@ -33,6 +33,7 @@ from app.services.users.intended_groups import Carried, carried
 from app.utils.authentik import (
     MAX_PAGE_SIZE,
     AuthentikClient,
+    AuthentikError,
     AuthentikNotFound,
     Page,
     User,
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 50
 PAGE_SIZES = (25, 50, 100, 250, 500)  # offered when Authentik honours them (page_sizes())
+DEFAULT_CAP = 100  # Authentik's pagination_max_page_size unless an admin changed it
 EXPORT_PAGE_SIZE = 100  # Authentik's default cap: asking for more only looks faster
 RECENT_LOGIN_FIRST = "-last_login"  # nulls last: two queries (see the module's docstring)
 ORDERINGS: dict[str, str] = {
@@ -190,7 +192,11 @@ def _row(user: User) -> UserRow:
 def page_sizes() -> tuple[int, ...]:
     """The page sizes Authentik honours (PAGE_SIZES up to its cap; when the cap cannot be
     known, fewer users exist than any cap and the sizes up to 100 do)."""
-    cap = connections.authentik().page_size_cap().size or 100
+    try:
+        cap = connections.authentik().page_size_cap().size or DEFAULT_CAP
+    except AuthentikError as err:  # the directory itself will say what is wrong
+        logger.warning("page size cap not known (%s): assuming Authentik's default", err)
+        cap = DEFAULT_CAP
     return tuple(size for size in PAGE_SIZES if size <= cap) or (cap,)
 
 
