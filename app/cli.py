@@ -1,5 +1,5 @@
-"""Operator commands: serve, migrate, create-admin, setup-token, sync-rooms, unlock
-(`python -m app --help`)."""
+"""Operator commands: serve, migrate, create-admin, setup-token, sync-rooms, unlock,
+check-authentik, reconcile-groups (`python -m app --help`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from app import server
@@ -15,7 +16,8 @@ from app.auth import oidc_config
 from app.auth.lockout import login_name
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setup_token
 from app.db import migrate
-from app.services import accounts, lockouts, rooms
+from app.services import accounts, engine, intended_groups_job, lockouts, rooms, users
+from app.services.authentik_setup import check
 from app.utils.config import PROJECT_ROOT, ConfigError, get_settings
 from app.utils.enums import Role, SyncStatus
 from app.utils.errors import DashboardError
@@ -99,6 +101,50 @@ def _unlock(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_authentik(_args: argparse.Namespace) -> int:
+    """Exit 0 when Authentik is set up as the dashboard needs (warnings allowed), 1 when
+    problems were found, 2 when Authentik is not configured, unreachable or refuses the token."""
+    report = check.run()
+    if report.fatal:
+        print(f"error: {report.fatal}", file=sys.stderr)
+        return report.exit_code
+    for finding in report.findings:
+        print(f"[{finding.level}] {finding.topic}: {finding.summary}")
+        if finding.fix:
+            print(f"    fix: {finding.fix}")
+    print(f"{len(report.problems)} problem(s), {len(report.warnings)} warning(s).")
+    return report.exit_code
+
+
+def _reconcile_groups(args: argparse.Namespace) -> int:
+    """Exit 0 when every account's intended groups were handled (or still wait for a group
+    that does not exist), 1 when some failed, 2 when Authentik cannot be used at all."""
+    if args.schedule:
+        engine.launch()
+        try:
+            intended_groups_job.apply_schedule()
+        finally:
+            engine.shutdown()
+        print(
+            f"Scheduled '{intended_groups_job.SCHEDULE_NAME}' every 10 minutes in the engine's "
+            "database: every dashboard process that runs the engine now applies intended "
+            "groups (each tick once)."
+        )
+        return 0
+    outcomes = users.intended_groups.reconcile(
+        actor=CLI_ACTOR, joined_within=timedelta(days=args.days)
+    )
+    for o in outcomes:
+        parts = [f"added to {', '.join(o.added)}"] if o.added else []
+        parts += [f"waiting for missing group(s) {', '.join(o.missing)}"] if o.missing else []
+        parts += [f"superuser group(s) refused: {', '.join(o.refused)}"] if o.refused else []
+        parts += [f"failed: {o.error}"] if o.error else []
+        print(f"  {o.username}: {'; '.join(parts) or 'nothing to add'}")
+    failed = sum(bool(o.error) for o in outcomes)
+    print(f"{len(outcomes)} account(s) with intended groups pending, {failed} failed.")
+    return 1 if failed else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +170,22 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("sync-rooms", help="read the bot's Matrix rooms into the database")
     unlock = sub.add_parser("unlock", help="lift a username's login lockout (audited)")
     unlock.add_argument("--username", required=True)
+    sub.add_parser(
+        "check-authentik",
+        help="check Authentik's set-up (exit 0 ok, 1 problems found, 2 not configured or "
+        "unreachable)",
+    )
+    groups = sub.add_parser(
+        "reconcile-groups", help="add new accounts to their invitation's intended groups"
+    )
+    groups.add_argument(
+        "--days", type=int, default=7, help="look at accounts that joined within this many days"
+    )
+    groups.add_argument(
+        "--schedule",
+        action="store_true",
+        help="instead, schedule it every 10 minutes on the durable engine (once per deployment)",
+    )
     return parser
 
 
@@ -134,6 +196,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "setup-token": _setup_token,
     "sync-rooms": _sync_rooms,
     "unlock": _unlock,
+    "check-authentik": _check_authentik,
+    "reconcile-groups": _reconcile_groups,
 }
 
 

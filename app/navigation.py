@@ -39,6 +39,14 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "invites.py", "Invite links", ":material/forward_to_inbox:", "invites", ADMINS, "Authentik"
     ),
+    PageSpec(
+        "authentik_setup.py",
+        "Authentik setup",
+        ":material/build:",
+        "authentik-setup",
+        ADMINS,
+        "Authentik",
+    ),
     PageSpec("rooms.py", "Rooms", ":material/meeting_room:", "rooms", STAFF, "Matrix"),
     PageSpec(
         "room_invites.py",

@@ -60,6 +60,7 @@ def _show_result(created: CreatedUser) -> None:
             recovery_link=created.recovery_link,
             dismiss=_dismiss,
             key="create_user_dismiss",
+            recovery_expires=created.recovery_expires,
         )
 
 

@@ -101,7 +101,12 @@ def _form(groups: list[users.GroupChoice]) -> None:
             "Intended groups (optional)",
             [g.name for g in groups],
             key=K.INVITES_GROUPS,
-            help="Stored with the invitation; Authentik keeps it as a user attribute.",
+            help=(
+                "Authentik cannot add memberships from an invitation: it keeps these names in "
+                "the new account's attributes (invitation.groups), and the dashboard adds the "
+                "account to the groups once it exists (a periodic job, or from the account's "
+                "detail in the Users directory)."
+            ),
         )
         st.form_submit_button("Create invite", type="primary", on_click=_create)
     other = {f: m for f, m in errors.items() if f not in ("label", "expires", "email")}
@@ -135,7 +140,8 @@ def _listing() -> None:
                 "Name": i.name,
                 "Expires (UTC)": i.expires.strftime("%Y-%m-%d %H:%M") if i.expires else "never",
                 "Status": "expired" if i.is_expired(now) else "active",
-                "Created by": i.created_by or "",
+                "Created by": i.invited_by or "",  # the dashboard user, when made here
+                "Authentik account": i.created_by or "",  # Authentik's record: the token's
                 "Email": i.email or "",
                 "Intended groups": ", ".join(i.intended_groups),
                 "Single use": i.single_use,
@@ -145,6 +151,10 @@ def _listing() -> None:
         ]
     )
     st.dataframe(frame, hide_index=True, width="stretch")
+    st.caption(
+        "Created by: the dashboard user who made the invite. Authentik records every "
+        "invitation as made by the API token's account (Authentik account)."
+    )
     by_pk = {i.pk: i for i in listed}
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.selectbox(
@@ -152,7 +162,9 @@ def _listing() -> None:
         list(by_pk),
         index=None,
         key=K.INVITES_REVOKE,
-        format_func=lambda pk: f"{by_pk[pk].name} · {pk[:8]} · by {by_pk[pk].created_by or '?'}",
+        format_func=lambda pk: (
+            f"{by_pk[pk].name} · {pk[:8]} · by {by_pk[pk].invited_by or by_pk[pk].created_by}"
+        ),
         placeholder="Choose an invite",
     )
     right.button(

@@ -24,6 +24,7 @@ from app.services.users import (
     UserQuery,
     UserRow,
 )
+from app.ui import account_fields, user_detail
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error
 from app.ui.guard import action, require_page, ui_only
@@ -32,7 +33,6 @@ from app.utils.enums import Role
 from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey as K
 
-PAGE_SIZES = (25, 50, 100, 250, 500)
 ACTIVE = {"any": None, "active": True, "inactive": False}
 ACTIVE_LABELS = {"any": "Active and inactive", "active": "Active only", "inactive": "Inactive only"}
 NO_SELECTION: dict[str, Any] = {"selection": {"rows": [], "columns": [], "cells": []}}
@@ -41,6 +41,7 @@ NO_SELECTION: dict[str, Any] = {"selection": {"rows": [], "columns": [], "cells"
 def _clear_selection() -> None:
     st.session_state[K.USERS_TABLE] = NO_SELECTION
     st.session_state.pop(K.USERS_SHOWN, None)
+    st.session_state.pop(K.USERS_INTENDED_RESULT, None)
 
 
 @ui_only
@@ -51,8 +52,25 @@ def _filters_changed() -> None:
 
 @ui_only
 def _go(delta: int) -> None:
-    st.session_state[K.USERS_PAGE] = max(1, int(st.session_state.get(K.USERS_PAGE, 1)) + delta)
+    _go_to(int(st.session_state.get(K.USERS_PAGE, 1)) + delta)
+
+
+@ui_only
+def _go_to(number: int) -> None:
+    """First, last, or page N: one action. Past the end, the service serves the last page."""
+    st.session_state[K.USERS_PAGE] = max(1, number)
     _clear_selection()
+
+
+@ui_only
+def _jump() -> None:
+    _go_to(int(st.session_state.get(K.USERS_PAGE_JUMP) or 1))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _page_sizes() -> tuple[int, ...]:
+    """The sizes Authentik honours (its page size cap changes rarely)."""
+    return users.page_sizes()
 
 
 def _query() -> UserQuery:
@@ -97,8 +115,15 @@ def _filters(groups: list[GroupChoice]) -> None:
         format_func=users.ORDERINGS.__getitem__,
         on_change=_filters_changed,
     )
+    sizes = _page_sizes()
+    if st.session_state.get(K.USERS_PAGE_SIZE) not in sizes:  # before the widget exists
+        st.session_state[K.USERS_PAGE_SIZE] = min(sizes, key=lambda n: abs(n - 50))
     cols[4].selectbox(
-        "Per page", PAGE_SIZES, index=1, key=K.USERS_PAGE_SIZE, on_change=_filters_changed
+        "Per page",
+        sizes,
+        key=K.USERS_PAGE_SIZE,
+        on_change=_filters_changed,
+        help="Only sizes Authentik serves in full (its page size setting caps the rest).",
     )
 
 
@@ -148,44 +173,26 @@ def _table(result: UserPage) -> list[UserRow]:
 
 
 def _pager(result: UserPage) -> None:
-    cols = st.columns([4, 1, 1], vertical_alignment="center")
-    first = (result.page - 1) * result.page_size + 1 if result.rows else 0
-    last = first + len(result.rows) - 1 if result.rows else 0
+    """The true row range, and first / previous / page N / next / last, each one action."""
+    st.session_state[K.USERS_PAGE_JUMP] = result.page  # before the widget exists
+    cols = st.columns([5, 1, 1, 1, 1, 1], vertical_alignment="bottom")
     cols[0].markdown(
-        f"**{result.total}** users match · showing {first}-{last} · "
+        f"**{result.total}** users match · showing {result.first}-{result.last} · "
         f"page {result.page} of {result.pages}"
     )
-    cols[1].button(
-        "Previous",
-        on_click=_go,
-        args=(-1,),
-        disabled=result.page <= 1,
-        icon=":material/chevron_left:",
-        width="stretch",
-    )
-    cols[2].button(
-        "Next",
-        on_click=_go,
-        args=(1,),
-        disabled=result.page >= result.pages,
-        icon=":material/chevron_right:",
-        width="stretch",
-    )
-
-
-def _detail(row: UserRow) -> None:
-    with st.expander(f"{md(row.username)}: details", expanded=True):
-        detail = users.user_detail(pk=row.pk)
-        left, right = st.columns(2)
-        left.markdown(
-            f"**{md(detail.name or detail.username)}** ({md(detail.username)}, pk {detail.pk})  \n"
-            f"Email: {md(detail.email or 'none')}  \n"
-            f"Status: {'active' if detail.is_active else 'inactive'}"
-            f"{' · superuser' if detail.is_superuser else ''} · type {md(detail.type)}  \n"
-            f"Path: {md(detail.path)}  \nGroups: {md(', '.join(detail.groups) or 'none')}"
-        )
-        right.markdown("**Attributes**")
-        right.json(detail.attributes, expanded=True)
+    if result.capped:
+        cols[0].caption(f"Authentik serves at most {result.page_size} users per page.")
+    at_start, at_end = result.page <= 1, result.page >= result.pages
+    cols[1].button("First", on_click=_go_to, args=(1,), disabled=at_start,
+                   icon=":material/first_page:", width="stretch")
+    cols[2].button("Previous", on_click=_go, args=(-1,), disabled=at_start,
+                   icon=":material/chevron_left:", width="stretch")
+    cols[3].number_input("Page", min_value=1, max_value=result.pages, step=1,
+                         key=K.USERS_PAGE_JUMP, on_change=_jump)
+    cols[4].button("Next", on_click=_go, args=(1,), disabled=at_end,
+                   icon=":material/chevron_right:", width="stretch")
+    cols[5].button("Last", on_click=_go_to, args=(result.pages,), disabled=at_end,
+                   icon=":material/last_page:", width="stretch")
 
 
 @action(Role.ADMIN)
@@ -299,7 +306,10 @@ def _results() -> None:
         st.dataframe(frame, hide_index=True, width="stretch")
         links = [o for o in outcomes if o.recovery_link]
         if links:
-            st.caption("One-time recovery links: send each to its person privately.")
+            st.caption(
+                "One-time recovery links: send each to its person privately. "
+                + account_fields.recovery_lifetime()
+            )
         for outcome in links:
             st.markdown(f"**{md(outcome.username)}**")
             st.code(outcome.recovery_link, language=None)
@@ -346,11 +356,12 @@ def render() -> None:
     except DashboardError as err:
         show_error(err)
         return
-    _pager(result)
+    # Below the table: the table's toolbar, shown on hover, covers what sits just above it.
     selected = _table(result)
+    _pager(result)
     try:
         if len(selected) == 1:
-            _detail(selected[0])
+            user_detail.show(selected[0].pk, selected[0].username)
     except DashboardError as err:
         show_error(err)
     if selected:

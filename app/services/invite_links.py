@@ -1,10 +1,16 @@
 """Authentik invitations: create single-use invite links, list them, revoke them.
 
 A link is `{AUTHENTIK_PUBLIC_URL}/if/flow/{slug}/?itoken={invitation pk}`; the slug is that of
-the enrollment flow Authentik reports (AUTHENTIK_ENROLLMENT_FLOW, checked, or the only one),
-never guessed. `fixed_data` pre-fills the enrollment flow: `email` becomes the new user's
-address; `intended_groups` (group names) is not a user field, so Authentik's user-write stage
-stores it as a user attribute, where a policy or an admin can act on it.
+the enrollment flow Authentik reports (AUTHENTIK_ENROLLMENT_FLOW, checked, or the only one with
+an invitation stage), never guessed. `fixed_data` pre-fills the enrollment flow: `email`
+becomes the new user's address. Authentik's user-write stage keeps nothing else but user
+fields and `attributes.` keys, and adds no group memberships, so the intended groups, the
+dashboard user who made the invite and its name travel as `attributes.invitation.*` keys
+(users.intended_groups), land in the new account's attributes, and the dashboard applies the
+groups once it sees the account.
+
+Authentik records every invitation's `created_by` as the API token's account, whoever used the
+dashboard: `InviteLink.invited_by` is the dashboard user, from the fixed_data.
 
 The pk is the link's secret (`itoken`): the audit log names an invitation by `invite_ref`
 (`InviteLink.ref`), never by its pk, and error text is scrubbed of the pk before it is audited.
@@ -22,6 +28,7 @@ from typing import Any
 
 from app.db import audit_log
 from app.services import connections
+from app.services.users import intended_groups as intended
 from app.utils.authentik import AuthentikError, Invitation, invite_link, invite_ref
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
@@ -43,10 +50,11 @@ class InviteLink:
     link: str | None  # None when the invitation is bound to no flow
     expires: datetime | None
     single_use: bool
-    created_by: str | None
+    created_by: str | None  # Authentik's record: the API token's account
     flow_slug: str | None
     email: str | None = None
     intended_groups: tuple[str, ...] = ()
+    invited_by: str | None = None  # the dashboard user who made it (None: made elsewhere)
     fixed_data: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def is_expired(self, now: datetime | None = None) -> bool:
@@ -93,7 +101,7 @@ def _link(flow_slug: str | None, pk: str) -> str | None:
 
 def _invite(invitation: Invitation, flow_slug: str | None = None) -> InviteLink:
     fixed = dict(invitation.fixed_data)
-    groups = fixed.get("intended_groups")
+    carried = intended.from_fixed_data(fixed)
     slug = invitation.flow_slug or flow_slug
     return InviteLink(
         pk=invitation.pk,
@@ -104,7 +112,8 @@ def _invite(invitation: Invitation, flow_slug: str | None = None) -> InviteLink:
         created_by=invitation.created_by,
         flow_slug=slug,
         email=fixed.get("email") if isinstance(fixed.get("email"), str) else None,
-        intended_groups=tuple(str(g) for g in groups) if isinstance(groups, list) else (),
+        intended_groups=carried.groups,
+        invited_by=carried.by or None,
         fixed_data=fixed,
     )
 
@@ -119,18 +128,18 @@ def create(
 ) -> InviteLink:
     """A single-use invitation on the enrollment flow, and its link.
 
-    Label, expiry and email are checked before any request (InputError naming the field).
+    Label, expiry and email are checked before any request (InputError naming the field);
+    intended groups must be Authentik groups that are not superuser groups.
     """
     name = invitation_name(label)
     expires = datetime.now(UTC) + _check_duration(expires_in)
     address = check.email(email)
     groups = [g.strip() for g in intended_groups if g.strip()]
-    fixed: dict[str, Any] = {}
-    if address:
-        fixed["email"] = address
-    if groups:
-        fixed["intended_groups"] = groups
     client = connections.authentik()  # NotConfigured before anything is sent
+    if groups:
+        intended.check_groups(groups, list(client.iter_groups(page_size=100)))
+    fixed: dict[str, Any] = {"email": address} if address else {}
+    fixed.update(intended.fixed_data(groups=groups, by=actor, name=name))
     settings = get_settings()
     with audit_log.audited(
         actor=actor,
@@ -150,7 +159,7 @@ def create(
 
 def list_links() -> list[InviteLink]:
     """Every invitation (all pages), latest expiry first, with its link and creator."""
-    return [_invite(i) for i in connections.authentik().iter_invitations(page_size=500)]
+    return [_invite(i) for i in connections.authentik().iter_invitations(page_size=100)]
 
 
 def revoke(*, actor: str, pk: str, name: str = "") -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -237,6 +238,13 @@ def fields(
         )
 
 
+def recovery_lifetime(expires: datetime | None = None) -> str:
+    """How long a recovery link works, in words (Authentik's token duration)."""
+    minutes = int(users.RECOVERY_LINK_LIFETIME.total_seconds() // 60)
+    at = f" (at {expires:%H:%M} UTC)" if expires else ""
+    return f"It works once and expires {minutes} minutes after it was made{at}."
+
+
 def show_credential(
     *,
     username: str,
@@ -245,6 +253,7 @@ def show_credential(
     recovery_link: str | None,
     dismiss: Callable[[], None],
     key: str,
+    recovery_expires: datetime | None = None,
 ) -> None:
     """The one-time credential, with a warning that it is not kept; outside any form."""
     if password:
@@ -257,7 +266,7 @@ def show_credential(
     if recovery_link:
         st.info(
             f"Send this one-time link to {md(name or username)}; with it they choose their own "
-            "password. It will not be shown again.",
+            f"password. {recovery_lifetime(recovery_expires)} It will not be shown again.",
             icon=":material/link:",
         )
         st.code(recovery_link, language=None)

@@ -111,6 +111,8 @@ class AuditAction(StrEnum):
     USER_GROUP_ADD = "authentik.user.group_add"
     USER_GROUP_REMOVE = "authentik.user.group_remove"
     USER_DELETE = "authentik.user.delete"
+    USER_INTENDED_GROUPS = "authentik.user.intended_groups"  # an invitation's groups applied
+    SETUP_FLOWS = "authentik.setup.flows"  # "Create the flows for me"
     # Matrix: rooms and messages
     ROOMS_SYNC = "rooms.sync"
     ROOMS_INVITE = "rooms.invite"

@@ -141,6 +141,10 @@ class SessionKey(StrEnum):
     INVITES_NOTICE = "invites_notice"
     INVITES_REVOKE = "invites_revoke"
 
+    # - Authentik setup
+    AK_SETUP_RESULT = "ak_setup_result"  # what 'Create the flows for me' did
+    AK_SETUP_PROBLEM = "ak_setup_problem"  # why it did not
+
     # - Users directory
     USERS_SEARCH = "users_search"
     USERS_ACTIVE = "users_active"
@@ -148,6 +152,7 @@ class SessionKey(StrEnum):
     USERS_ORDERING = "users_ordering"
     USERS_PAGE_SIZE = "users_page_size"
     USERS_PAGE = "users_page"
+    USERS_PAGE_JUMP = "users_page_jump"  # the "Page" number input (jump to page N)
     USERS_SHOWN = "users_shown"  # the page of users on screen, which a selection refers to
     USERS_TABLE = "users_table"  # st.dataframe selection state
     USERS_BULK_ACTION = "users_bulk_action"
@@ -157,6 +162,7 @@ class SessionKey(StrEnum):
     USERS_BULK_PENDING = "users_bulk_pending"  # requested by the button, run with progress
     USERS_BULK_RESULTS = "users_bulk_results"
     USERS_EXPORT = "users_export"  # (query, CSV text) of the last export
+    USERS_INTENDED_RESULT = "users_intended_result"  # intended groups just applied (or why not)
 
     # Matrix pages
     # - Rooms

@@ -17,8 +17,11 @@ from app.utils.authentik import (
     AuthentikTokenRejected,
     AuthentikUnreachable,
     AuthentikValidationError,
+    PageSizeCap,
+    StageKind,
     duration_string,
     invite_link,
+    on_public_host,
 )
 from app.utils.config import Settings
 from app.utils.errors import FieldErrors, InputError, NotConfigured
@@ -358,9 +361,19 @@ def test_enrollment_flow_unconfigured_uses_the_only_one(authentik_client: Authen
 def test_enrollment_flow_configured_and_existing(
     authentik_client: AuthentikClient, authentik_fake: AuthentikFake
 ) -> None:
-    made = authentik_fake.add_flow("community-signup", "enrollment")
+    made = authentik_fake.add_invitation_flow("community-signup")
     flow = authentik_client.enrollment_flow("community-signup")
     assert (flow.pk, flow.slug) == (made.pk, "community-signup")
+
+
+def test_enrollment_flow_configured_without_an_invitation_stage_is_refused(
+    authentik_client: AuthentikClient, authentik_fake: AuthentikFake
+) -> None:
+    authentik_fake.add_flow("sso-signup", "enrollment")
+    with pytest.raises(AuthentikConfigError, match="has no invitation stage") as caught:
+        authentik_client.enrollment_flow("sso-signup")
+    assert "Flow does not apply to current user" in str(caught.value)
+    assert caught.value.choices == ["default-enrollment-flow"]
 
 
 def test_enrollment_flow_configured_but_missing_names_the_setting_and_choices(
@@ -384,7 +397,9 @@ def test_enrollment_flow_configured_with_a_non_enrollment_flow(
 def test_enrollment_flow_none_or_several_asks_for_the_setting(
     authentik_client: AuthentikClient, authentik_fake: AuthentikFake
 ) -> None:
-    authentik_fake.add_flow("a-signup", "enrollment")
+    authentik_fake.add_flow("sso-only", "enrollment")  # no invitation stage: not a candidate
+    assert authentik_client.enrollment_flow(None).slug == "default-enrollment-flow"
+    authentik_fake.add_invitation_flow("a-signup")
     with pytest.raises(AuthentikConfigError) as several:
         authentik_client.enrollment_flow(None)
     assert "set AUTHENTIK_ENROLLMENT_FLOW to one of: a-signup, default-enrollment-flow" in str(
@@ -392,9 +407,10 @@ def test_enrollment_flow_none_or_several_asks_for_the_setting(
     )
     authentik_fake.remove_flow("a-signup")
     authentik_fake.remove_flow("default-enrollment-flow")
-    with pytest.raises(AuthentikConfigError, match="no enrollment flow") as none:
+    with pytest.raises(AuthentikConfigError, match="no enrollment flow with an invitation") as none:
         authentik_client.enrollment_flow(None)
     assert none.value.choices == []
+    assert "sso-only has none" in str(none.value)
 
 
 def test_invitation_create_list_get_delete(
@@ -524,3 +540,67 @@ def test_from_settings_builds_a_working_client(authentik_fake: AuthentikFake) ->
 def test_tls_verification_cannot_be_switched_off() -> None:
     with pytest.raises(ValueError, match="cannot be switched off"):
         AuthentikClient(FAKE_BASE_URL, "t", verify=False)
+
+
+# -- what Authentik answers beyond the schema: page info, the cap, flows and the brand ----------
+
+
+def test_a_page_says_which_rows_it_holds_even_when_authentik_caps_its_size(
+    authentik_client: AuthentikClient, authentik_fake: AuthentikFake
+) -> None:
+    authentik_fake.seed_users(249)
+    page = authentik_client.list_users(page=3, page_size=500)
+    assert (page.start_index, page.end_index, page.total_pages) == (201, 250, 3)
+    assert len(page.items) == 50
+
+
+def test_page_size_cap_from_the_settings_or_measured(
+    authentik_client: AuthentikClient, authentik_fake: AuthentikFake
+) -> None:
+    assert authentik_client.page_size_cap() == PageSizeCap(100, "settings")
+    authentik_fake.settings["pagination_max_page_size"] = 40
+    authentik_fake.seed_users(60)
+    authentik_fake.fail_next("GET", "/admin/settings/", status=403)
+    assert authentik_client.page_size_cap() == PageSizeCap(40, "measured")
+    authentik_fake.fail_next("GET", "/admin/settings/", status=403)
+    authentik_fake.settings["pagination_max_page_size"] = 100
+    assert authentik_client.page_size_cap() == PageSizeCap(None, "unknown")  # 61 users < 100
+
+
+def test_flows_stages_and_the_brand_as_values(
+    authentik_client: AuthentikClient, authentik_fake: AuthentikFake
+) -> None:
+    flow = authentik_client.get_flow("default-enrollment-flow")
+    bindings = authentik_client.flow_bindings(flow.pk)
+    assert [b.stage.kind for b in bindings] == [
+        StageKind.INVITATION,
+        StageKind.PROMPT,
+        StageKind.USER_WRITE,
+        StageKind.USER_LOGIN,
+    ]
+    (invitation,) = authentik_client.stages(StageKind.INVITATION)
+    assert invitation.settings["continue_flow_without_invitation"] is False
+    assert [f.slug for f in invitation.flows] == ["default-enrollment-flow"]
+    prompts = {p.field_key for p in authentik_client.prompts()}
+    assert {"username", "password", "password_repeat"} <= prompts
+    brand = authentik_client.current_brand()
+    assert brand.recovery_flow_slug == "default-recovery-flow"
+    authentik_fake.recovery_flow_slug = None
+    assert authentik_client.current_brand().recovery_flow_slug is None
+    (default,) = authentik_client.brands(domain=brand.domain)
+    recovery = authentik_client.get_flow("default-recovery-flow")
+    assert authentik_client.set_recovery_flow(default.uuid, recovery.pk).flow_recovery == (
+        recovery.pk
+    )
+    assert authentik_fake.recovery_flow_slug == "default-recovery-flow"
+
+
+def test_recovery_links_move_to_the_public_host() -> None:
+    link = "http://127.0.0.1:9000/if/flow/recover/?flow_token=abc"
+    assert on_public_host(link, "https://id.example.org") == (
+        "https://id.example.org/if/flow/recover/?flow_token=abc"
+    )
+    assert on_public_host(link, "https://example.org/auth/") == (
+        "https://example.org/auth/if/flow/recover/?flow_token=abc"
+    )
+    assert on_public_host(link, None) == link

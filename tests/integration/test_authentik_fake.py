@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,7 @@ import pytest
 
 from app.utils.authentik import AuthentikClient, AuthentikError, AuthentikUnreachable
 from tests.support import trim_authentik_schema
-from tests.support.authentik_fake import FAKE_BASE_URL, AuthentikFake, SchemaViolation
+from tests.support.authentik_fake import FAKE_BASE_URL, AuthentikFake, FlowDenied, SchemaViolation
 from tests.support.authentik_schema import SCHEMA_DIR, SCHEMA_FILE, raw_spec
 
 API = f"{FAKE_BASE_URL}/api/v3"
@@ -201,3 +202,136 @@ def test_trimmed_schema_is_what_the_script_makes_from_upstream(tmp_path: Path) -
     assert hashlib.sha256(UPSTREAM.read_bytes()).hexdigest().startswith("d4460a39")
     trim_authentik_schema.main([str(UPSTREAM), "--out", str(tmp_path)])
     assert json.loads((tmp_path / "schema.json").read_text()) == json.loads(SCHEMA_FILE.read_text())
+
+
+# -- what a real Authentik does that the schema does not say ------------------------------------
+
+
+def test_page_size_is_capped_at_100_and_pagination_tells_the_truth(
+    raw_http: httpx.Client, authentik_fake: AuthentikFake
+) -> None:
+    authentik_fake.seed_users(249)  # and akadmin: 250
+    page = raw_http.get("/core/users/", params={"page": 2, "page_size": 500}).json()
+    assert len(page["results"]) == 100
+    assert page["pagination"] == {
+        "next": 3,
+        "previous": 1,
+        "count": 250,
+        "current": 2,
+        "total_pages": 3,
+        "start_index": 101,
+        "end_index": 200,
+    }
+    last = raw_http.get("/core/users/", params={"page": 3, "page_size": 500}).json()
+    assert (last["pagination"]["start_index"], last["pagination"]["end_index"]) == (201, 250)
+    assert last["pagination"]["next"] == 0
+    past = raw_http.get("/core/users/", params={"page": 4, "page_size": 500})
+    assert (past.status_code, past.json()) == (404, {"detail": "Invalid page."})
+    # No page_size: Authentik's pagination_default_page_size (20).
+    assert len(raw_http.get("/core/users/").json()["results"]) == 20
+
+
+def test_descending_last_login_puts_those_who_never_logged_in_first(
+    raw_http: httpx.Client, authentik_fake: AuthentikFake
+) -> None:
+    authentik_fake.add_user("early", last_login=datetime(2026, 1, 1, tzinfo=UTC))
+    authentik_fake.add_user("late", last_login=datetime(2026, 3, 1, tzinfo=UTC))
+    authentik_fake.add_user("never")
+    names = [
+        u["username"]
+        for u in raw_http.get("/core/users/", params={"ordering": "-last_login"}).json()["results"]
+    ]
+    assert names == ["akadmin", "never", "late", "early"]  # nulls first, as PostgreSQL does
+    ignored = raw_http.get("/core/users/", params={"ordering": "no_such_field"})
+    assert ignored.status_code == 200  # unknown orderings are silently ignored
+
+
+def test_fresh_install_has_only_the_sso_enrollment_flow_and_no_recovery_flow(
+    authentik_schema,
+) -> None:
+    fake = AuthentikFake(schema=authentik_schema, install="fresh")
+    client = httpx.Client(
+        base_url=API,
+        headers={"Authorization": f"Bearer {fake.token}"},
+        transport=fake.transport,
+    )
+    flows = client.get("/flows/instances/", params={"designation": "enrollment"}).json()
+    assert [f["slug"] for f in flows["results"]] == ["default-source-enrollment"]
+    (policy_pk,) = flows["results"][0]["policies"]
+    assert "ak_is_sso_flow" in client.get(f"/policies/expression/{policy_pk}/").json()["expression"]
+    assert "flow_recovery" not in client.get("/core/brands/current/").json()
+    refused = client.post(f"/core/users/{fake.admin.pk}/recovery/", json={})
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"non_field_errors": "No recovery flow set."},
+    )
+    # An invitation bound to that flow yields a link that the flow executor refuses.
+    flow_pk = fake.flows["default-source-enrollment"].pk
+    invitation = fake.add_invitation("dead-link", flow_pk=flow_pk, single_use=True)
+    with pytest.raises(FlowDenied, match="Flow does not apply to current user"):
+        fake.enroll("default-source-enrollment", itoken=invitation.pk, answers={"username": "x"})
+    fake.assert_no_violations()
+
+
+def test_enrolling_keeps_only_user_fields_and_attributes_keys(
+    authentik_fake: AuthentikFake,
+) -> None:
+    flow = authentik_fake.flows["default-enrollment-flow"]
+    invitation = authentik_fake.add_invitation(
+        "meetup",
+        flow_pk=flow.pk,
+        single_use=True,
+        fixed_data={
+            "email": "ada@example.org",
+            "intended_groups": ["volunteers"],  # not a user field: discarded
+            "groups": ["x"],  # refused outright
+            "attributes.invitation.groups": ["volunteers"],
+            "attributes.invited_by": "alice",  # "_" becomes ".": nests
+            "attributes": {"note": "kept as is"},
+        },
+    )
+    answers = {"username": "ada", "name": "Ada", "password": "pw-1234567", "password_repeat":
+               "pw-1234567"}
+    user = authentik_fake.enroll("default-enrollment-flow", itoken=invitation.pk, answers=answers)
+    assert user.email == "ada@example.org" and user.last_login is not None
+    assert user.attributes == {
+        "invitation": {"groups": ["volunteers"]},
+        "invited": {"by": "alice"},
+        "note": "kept as is",
+    }
+    assert user.groups == [] and authentik_fake.password_matches(user.pk, "pw-1234567")
+    assert sorted(authentik_fake.discarded_keys) == ["groups", "intended_groups", "password_repeat"]
+    assert invitation.pk not in authentik_fake.invitations  # single use: gone
+    with pytest.raises(FlowDenied, match="Invalid invite"):
+        authentik_fake.enroll("default-enrollment-flow", itoken=invitation.pk, answers=answers)
+
+
+def test_deactivating_the_tokens_owner_invalidates_the_token(
+    raw_http: httpx.Client, authentik_fake: AuthentikFake
+) -> None:
+    assert raw_http.get("/core/users/me/").status_code == 200
+    authentik_fake.admin.is_active = False
+    refused = raw_http.get("/core/users/me/")
+    assert (refused.status_code, refused.json()) == (403, {"detail": "Token invalid/expired"})
+
+
+def test_flow_endpoints_answer_within_the_schema(
+    raw_http: httpx.Client, authentik_fake: AuthentikFake
+) -> None:
+    flow = authentik_fake.flows["default-enrollment-flow"]
+    bindings = raw_http.get("/flows/bindings/", params={"target": flow.pk, "ordering": "order"})
+    kinds = [b["stage_obj"]["component"] for b in bindings.json()["results"]]
+    assert kinds == [
+        "ak-stage-invitation-form",
+        "ak-stage-prompt-form",
+        "ak-stage-user-write-form",
+        "ak-stage-user-login-form",
+    ]
+    for path in ("/stages/invitation/stages/", "/stages/prompt/stages/", "/stages/user_write/",
+                 "/stages/user_login/", "/stages/prompt/prompts/", "/core/brands/",
+                 "/admin/settings/", "/policies/bindings/"):
+        assert raw_http.get(path).status_code == 200, path
+    current = raw_http.get("/core/brands/current/").json()
+    assert current["flow_recovery"] == "default-recovery-flow"
+    taken = raw_http.post("/stages/user_login/", json={"name": "default-enrollment-prompt"})
+    assert taken.json() == {"name": ["stage with this name already exists."]}

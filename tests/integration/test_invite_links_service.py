@@ -74,6 +74,7 @@ def test_invite_link_has_the_exact_form_and_the_invitation_is_single_use(
     fake: AuthentikFake,
 ) -> None:
     before = datetime.now(UTC)
+    fake.add_group("members")
     invite = invite_links.create(
         actor="admin",
         label="Spring meetup",
@@ -85,7 +86,19 @@ def test_invite_link_has_the_exact_form_and_the_invitation_is_single_use(
     stored = fake.invitations[invite.pk]
     assert stored.name == "spring-meetup" and stored.single_use
     assert stored.flow == fake.flows["default-enrollment-flow"].pk
-    assert stored.fixed_data == {"email": "new@example.org", "intended_groups": ["members"]}
+    # What Authentik's user-write stage keeps: a user field, and `attributes.` keys without
+    # "_" (it would nest them); the creator is the dashboard user, not the token's account.
+    assert stored.fixed_data == {
+        "email": "new@example.org",
+        "attributes.invitation.groups": ["members"],
+        "attributes.invitation.by": "admin",
+        "attributes.invitation.name": "spring-meetup",
+    }
+    assert (invite.invited_by, invite.created_by, invite.intended_groups) == (
+        "admin",
+        "akadmin",
+        ("members",),
+    )
     assert stored.expires is not None
     assert (
         timedelta(days=7) - timedelta(minutes=1)
@@ -99,7 +112,7 @@ def test_invite_link_has_the_exact_form_and_the_invitation_is_single_use(
 def test_invite_flow_comes_from_authentik_never_a_guess(
     fake: AuthentikFake, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fake.add_flow("community-signup", "enrollment")
+    fake.add_invitation_flow("community-signup")
     with pytest.raises(AuthentikConfigError) as caught:
         invite_links.create(actor="admin", label="two-flows")
     assert caught.value.variable == "AUTHENTIK_ENROLLMENT_FLOW"
@@ -115,7 +128,8 @@ def test_list_and_revoke_invites(fake: AuthentikFake) -> None:
     second = invite_links.create(actor="admin", label="second", expires_in=timedelta(days=3))
     listed = invite_links.list_links()
     assert [i.name for i in listed] == ["second", "first"]  # latest expiry first
-    assert {i.created_by for i in listed} == {"akadmin"}
+    assert {i.created_by for i in listed} == {"akadmin"}  # Authentik: the token's account
+    assert {i.invited_by for i in listed} == {"admin"}  # the dashboard: who made it
     assert {i.link for i in listed} == {first.link, second.link}
     assert not any(i.is_expired() for i in listed)
     invite_links.revoke(actor="admin", pk=first.pk, name=first.name)
@@ -127,3 +141,24 @@ def test_list_and_revoke_invites(fake: AuthentikFake) -> None:
     with pytest.raises(InputError):
         invite_links.revoke(actor="admin", pk="../../core/users/1")
     assert fake.count() == 0
+
+
+def test_intended_groups_must_exist_and_never_be_a_superuser_group(fake: AuthentikFake) -> None:
+    fake.reset_requests()
+    for groups, message in ((["nope"], "no group 'nope'"),
+                            (["authentik Admins"], "superuser group")):
+        with pytest.raises(InputError, match=message) as caught:
+            invite_links.create(actor="admin", label="x", intended_groups=groups)
+        assert caught.value.field == "intended_groups"
+    assert not fake.invitations and fake.count("POST") == 0
+
+
+def test_an_invite_to_an_sso_only_flow_is_refused_before_it_is_made(
+    fake: AuthentikFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.add_flow("default-source-enrollment", "enrollment")
+    monkeypatch.setenv("AUTHENTIK_ENROLLMENT_FLOW", "default-source-enrollment")
+    get_settings.cache_clear()
+    with pytest.raises(AuthentikConfigError, match="has no invitation stage"):
+        invite_links.create(actor="admin", label="dead-link")
+    assert not fake.invitations

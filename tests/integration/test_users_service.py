@@ -6,6 +6,7 @@ import csv
 import io
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from app.services import connections, users
 from app.services.audit import AuditFilter, search
 from app.services.users import BulkAction, GroupChoice, Selected, UserQuery
 from app.utils.authentik import AuthentikValidationError
+from app.utils.config import get_settings
 from app.utils.errors import InputError, NotConfigured
 from tests.support.authentik_fake import FAKE_BASE_URL, AuthentikFake
 from tests.support.authentik_fixtures import AUTHENTIK_PUBLIC
@@ -109,12 +111,30 @@ def test_create_user_with_a_recovery_link(fake: AuthentikFake) -> None:
     )
     assert created.password is None
     assert created.recovery_link is not None
+    # Authentik built it on the host the dashboard called (FAKE_BASE_URL); it is shown on
+    # AUTHENTIK_PUBLIC_URL's host, with the 30 minutes it was asked to last.
     assert re.fullmatch(
-        rf"{FAKE_BASE_URL}/if/flow/default-recovery-flow/\?flow_token=[0-9a-f]{{32}}",
+        rf"{PUBLIC}/if/flow/default-recovery-flow/\?flow_token=[0-9a-f]{{32}}",
         created.recovery_link,
     )
+    (asked,) = [r for r in fake.requests if r.template == "/core/users/{id}/recovery/"]
+    assert asked.body == {"token_duration": "minutes=30"}
+    assert created.recovery_expires is not None
+    left = created.recovery_expires - datetime.now(UTC)
+    assert timedelta(minutes=29) < left <= timedelta(minutes=30)
     assert fake.users[created.pk].password_sha256 is None
     assert [r.outcome for r in audit_rows("authentik.user.recovery_link")] == ["ok"]
+
+
+def test_recovery_links_stay_on_the_api_host_without_a_public_url(
+    fake: AuthentikFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AUTHENTIK_PUBLIC_URL")
+    get_settings.cache_clear()
+    user = fake.add_user("lin")
+    (outcome,) = users.bulk(actor="admin", action="reset", users=[Selected(user.pk, "lin")])
+    assert outcome.recovery_link is not None
+    assert outcome.recovery_link.startswith(f"{FAKE_BASE_URL}/if/flow/default-recovery-flow/")
 
 
 def test_recovery_failure_after_the_user_exists_is_reported_not_hidden(
@@ -287,6 +307,7 @@ def test_bulk_group_membership_reset_and_delete(fake: AuthentikFake) -> None:
     assert removed[0].ok and team.members == {seeded[1].pk, seeded[2].pk}
     reset = users.bulk(actor="admin", action="reset", users=picked)
     assert all(o.ok and o.recovery_link and "flow_token=" in o.recovery_link for o in reset)
+    assert all(str(o.recovery_link).startswith(f"{PUBLIC}/if/flow/") for o in reset)
     assert len({o.recovery_link for o in reset}) == 3
     assert all("flow_token" not in repr(r) for r in audit_rows("authentik.user.recovery_link"))
 
@@ -323,8 +344,8 @@ def test_csv_export_walks_every_page_and_is_formula_safe(fake: AuthentikFake) ->
     rows = list(csv.DictReader(io.StringIO(export.text)))
     assert len(rows) == export.rows == 2_502  # 2,500 members + the formula user + akadmin
     assert {r["username"] for r in rows} == {u.username for u in fake.users.values()}
-    assert fake.count("GET", "/core/users/") == 6  # ceil(2,502 / 500) pages
-    assert seen[-1] == (2_502, 2_502) and len(seen) == 6
+    assert fake.count("GET", "/core/users/") == 26  # ceil(2,502 / 100): pages capped at 100
+    assert seen[-1] == (2_502, 2_502) and len(seen) == 26
     formula = next(r for r in rows if r["username"] == "zz.formula")
     assert formula["name"].startswith("'=")
     filtered = users.export_csv(actor="admin", query=UserQuery(search="member0250"))

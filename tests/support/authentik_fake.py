@@ -11,11 +11,22 @@ at once (an AssertionError, so the test fails even if the code under test swallo
 all are also kept in `fake.violations`, and the `authentik_fake` fixture fails the test at
 teardown if any occurred (needed over real HTTP, where the fake can only answer 500).
 
-State is plain dicts of records (`users`, `groups`, `flows`, `invitations`); seed it directly
-(`add_user`, `seed_users(10_000)`, `add_group`, `add_flow`): no HTTP, no validation, fast.
-A superuser `akadmin` owns the token; flows `default-enrollment-flow` (enrollment),
-`default-recovery-flow` (recovery, also the brand's recovery flow) and
-`default-authentication-flow` exist from the start.
+State is plain dicts of records (`users`, `groups`, `flows`, `invitations`, `stages`,
+`prompts`, `bindings`, `policies`, `brands`, `settings`); seed it directly (`add_user`,
+`seed_users(10_000)`, `add_group`, `add_flow`, `add_stage`, `bind`): no HTTP, no validation,
+fast. A superuser `akadmin` owns the token (`token_owner`; `use_token_of(user)` changes it).
+
+It behaves as a real Authentik server does where the schema says nothing (each measured on
+release 2025.12.4, see the comment where it is done): page size capped at
+`settings["pagination_max_page_size"]` (100) with truthful `pagination`; NULLs first when
+ordering descending (`-last_login`); recovery links on the host the API client called; the
+token's account as every invitation's `created_by`; and, through `enroll(...)` (the flow
+executor: authentik_fake_executor), an invitation's `fixed_data` kept only as user fields,
+`attributes` and `attributes.`/`attributes_` keys.
+
+`AuthentikFake(install="configured")` (the default) has flows set up for invitations and a
+recovery flow on the brand; `install="fresh"` is a fresh install: only the SSO-only
+`default-source-enrollment` and no recovery flow (see authentik_fake_install).
 
 Faults: `fail_next("GET", "/core/users/", status=503)`, `fail_next(..., error=httpx.ConnectError)`,
 `delay_next(..., seconds=3)`. Paths are schema templates ("/core/users/{id}/") or concrete
@@ -24,6 +35,7 @@ Faults: `fail_next("GET", "/core/users/", status=503)`, `fail_next(..., error=ht
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 import time
@@ -34,6 +46,18 @@ from typing import Any
 
 import httpx
 
+from tests.support import authentik_fake_install as installs
+from tests.support.authentik_fake_executor import FlowDenied
+from tests.support.authentik_fake_flow_records import (
+    DEFAULT_SETTINGS,
+    FakeBinding,
+    FakeBrand,
+    FakePolicy,
+    FakePolicyBinding,
+    FakePrompt,
+    FakeStage,
+)
+from tests.support.authentik_fake_flow_store import FlowStore
 from tests.support.authentik_fake_records import (
     FakeFlow,
     FakeGroup,
@@ -52,25 +76,47 @@ from tests.support.authentik_fake_wire import (
 )
 from tests.support.authentik_schema import API_PREFIX, AuthentikSchema, Operation, load_schema
 
-__all__ = ["FAKE_BASE_URL", "FAKE_TOKEN", "AuthentikFake", "RecordedRequest", "SchemaViolation"]
+__all__ = [
+    "FAKE_BASE_URL",
+    "FAKE_TOKEN",
+    "AuthentikFake",
+    "FlowDenied",
+    "RecordedRequest",
+    "SchemaViolation",
+]
 
 FAKE_BASE_URL = "https://authentik.test"
 FAKE_TOKEN = "fake-authentik-api-token"  # a test value, not a secret
 ADMIN_USERNAME = "akadmin"
 
 
-class AuthentikFake:
+class AuthentikFake(FlowStore):
     """Users, groups, flows and invitations in memory, served through Authentik's API shape."""
 
-    def __init__(self, *, token: str = FAKE_TOKEN, schema: AuthentikSchema | None = None):
+    def __init__(
+        self,
+        *,
+        token: str = FAKE_TOKEN,
+        schema: AuthentikSchema | None = None,
+        install: str = installs.CONFIGURED,
+    ):
+        if install not in installs.INSTALLS:
+            raise ValueError(f"install is one of {installs.INSTALLS}")
         self.schema = schema or load_schema()
         self.token = token
         self.users: dict[int, FakeUser] = {}
         self.groups: dict[str, FakeGroup] = {}
         self.flows: dict[str, FakeFlow] = {}  # by slug
         self.invitations: dict[str, FakeInvitation] = {}
+        self.stages: dict[str, FakeStage] = {}
+        self.prompts: dict[str, FakePrompt] = {}
+        self.bindings: dict[str, FakeBinding] = {}  # stages bound to flows
+        self.policies: dict[str, FakePolicy] = {}
+        self.policy_bindings: dict[str, FakePolicyBinding] = {}
+        self.brands: dict[str, FakeBrand] = {}
+        self.settings: dict[str, Any] = copy.deepcopy(DEFAULT_SETTINGS)  # System > Settings
         self.recovery_tokens: dict[str, tuple[int, datetime]] = {}
-        self.recovery_flow_slug: str | None = "default-recovery-flow"
+        self.discarded_keys: list[str] = []  # what the user-write stage logged as discarded
         self.violations: list[str] = []
         self.requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
@@ -79,11 +125,35 @@ class AuthentikFake:
         self.admin = self.add_user(
             ADMIN_USERNAME, name="authentik Default Admin", email="admin@example.org"
         )
+        self.token_owner = self.admin
         admins = self.add_group("authentik Admins", is_superuser=True)
         self.set_member(admins.pk, self.admin.pk, True)
-        self.add_flow("default-authentication-flow", "authentication")
-        self.add_flow("default-enrollment-flow", "enrollment")
-        self.add_flow("default-recovery-flow", "recovery")
+        brand = FakeBrand(str(uuid.uuid4()), "authentik-default", default=True)
+        self.brands[brand.brand_uuid] = brand
+        if install == installs.FRESH:
+            installs.fresh(self)
+        else:
+            installs.configured(self)
+
+    # -- the brand and the token ----------------------------------------------------------------
+
+    @property
+    def default_brand(self) -> FakeBrand:
+        return next(b for b in self.brands.values() if b.default)
+
+    @property
+    def recovery_flow_slug(self) -> str | None:
+        """The slug of the default brand's recovery flow (None: recovery links fail)."""
+        pk = self.default_brand.flow_recovery
+        return next((f.slug for f in self.flows.values() if f.pk == pk), None)
+
+    @recovery_flow_slug.setter
+    def recovery_flow_slug(self, slug: str | None) -> None:
+        self.default_brand.flow_recovery = self.flows[slug].pk if slug else None
+
+    def use_token_of(self, user: FakeUser) -> None:
+        """The API token now belongs to `user` (e.g. a dedicated service account)."""
+        self.token_owner = user
 
     # -- seeding (no HTTP) --------------------------------------------------------------------
 
@@ -171,19 +241,6 @@ class AuthentikFake:
             for group_pk in list(self.users[pk].groups):
                 self.set_member(group_pk, pk, False)
             del self.users[pk]
-
-    def add_flow(self, slug: str, designation: str, *, name: str | None = None) -> FakeFlow:
-        with self._lock:
-            title = name or slug.replace("-", " ").title()
-            flow = FakeFlow(
-                pk=str(uuid.uuid4()), slug=slug, name=title, title=title, designation=designation
-            )
-            self.flows[slug] = flow
-            return flow
-
-    def remove_flow(self, slug: str) -> None:
-        with self._lock:
-            del self.flows[slug]
 
     def add_invitation(
         self,
@@ -347,7 +404,15 @@ class AuthentikFake:
         refused = self._refuse_token(op, raw.header("authorization"))
         if refused:
             return refused
-        call = Call(checked.path_params, checked.query, checked.body, raw.link_base, self.admin)
+        call = Call(
+            checked.path_params,
+            checked.query,
+            checked.body,
+            raw.link_base,
+            self.token_owner,  # Authentik records it as an invitation's created_by
+            default_page_size=self.settings["pagination_default_page_size"],
+            max_page_size=self.settings["pagination_max_page_size"],
+        )
         status, payload = route(self, call)
         problems = self.schema.check_response(op, status, payload)
         if problems:
@@ -359,6 +424,10 @@ class AuthentikFake:
         if auth is None and not op.anonymous_ok:
             return Answer(403, {"detail": "Authentication credentials were not provided."})
         if auth is not None and auth != f"Bearer {self.token}":
+            return Answer(403, {"detail": "Token invalid/expired"})
+        # Measured: deactivating (or deleting) the token's owner invalidates its token at once.
+        owner = self.users.get(self.token_owner.pk)
+        if auth is not None and (owner is None or not owner.is_active):
             return Answer(403, {"detail": "Token invalid/expired"})
         return None
 

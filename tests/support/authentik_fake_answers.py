@@ -10,7 +10,10 @@ from typing import Any
 from tests.support.authentik_fake_records import FakeUser
 
 Reply = tuple[int, Any]
-DEFAULT_PAGE_SIZE = 100
+# Authentik's system settings `pagination_default_page_size` (20) and `pagination_max_page_size`
+# (100) on a fresh install; the fake's `settings` can change them per test.
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
 PAGING = frozenset({"page", "page_size", "ordering"})
 
 
@@ -23,6 +26,8 @@ class Call:
     body: Any
     link_base: str  # scheme://host the request came to, for absolute links
     actor: FakeUser  # the token's account
+    default_page_size: int = DEFAULT_PAGE_SIZE
+    max_page_size: int = MAX_PAGE_SIZE
 
 
 def not_found(model: str) -> Reply:
@@ -33,10 +38,17 @@ def invalid(field: str, message: str) -> Reply:
     return 400, {field: [message]}
 
 
-def paginate(items: list[Any], query: dict[str, Any], render: Callable[[Any], Any]) -> Reply:
-    """Authentik's page-number pagination: `next`/`previous` are page numbers, 0 for none."""
-    size = query.get("page_size") or DEFAULT_PAGE_SIZE
-    size = size if size > 0 else DEFAULT_PAGE_SIZE
+def paginate(items: list[Any], call: Call, render: Callable[[Any], Any]) -> Reply:
+    """Authentik's page-number pagination: `next`/`previous` are page numbers, 0 for none.
+
+    As measured on a real server: `page_size` is capped at `pagination_max_page_size`
+    (default 100; page_size=500 gets 100 rows) and `pagination` tells the truth about the
+    page served (`start_index`, `end_index`, `total_pages`, `next` = 0 on the last page); a
+    page past the last answers 404 {"detail": "Invalid page."}. A missing, zero or negative
+    page_size gets `pagination_default_page_size` (DRF's strict positive-int parsing)."""
+    query = call.query
+    size = query.get("page_size") or call.default_page_size
+    size = min(size if size > 0 else call.default_page_size, call.max_page_size)
     number = query.get("page", 1)
     pages = max(1, math.ceil(len(items) / size))
     if not 1 <= number <= pages:
@@ -59,7 +71,12 @@ def paginate(items: list[Any], query: dict[str, Any], render: Callable[[Any], An
 
 
 def order(items: list[Any], ordering: str | None, default: str, fields: Iterable[str]) -> None:
-    """DRF's OrderingFilter: "field" or "-field"; unknown fields are ignored."""
+    """DRF's OrderingFilter: "field" or "-field"; unknown fields are silently ignored (200,
+    default order), as on a real server.
+
+    NULLs sort as PostgreSQL sorts them (Authentik's database): last when ascending, FIRST
+    when descending. Measured: `ordering=-last_login` lists the users who never logged in
+    before anyone who did."""
     key = (ordering or default).split(",")[0].strip()
     name = key.lstrip("-")
     if name not in set(fields):

@@ -62,6 +62,7 @@ class FakeFlow:
     name: str
     title: str
     designation: str
+    authentication: str = "none"
 
 
 @dataclass
@@ -186,7 +187,10 @@ def group_json(
     }
 
 
-def flow_json(flow: FakeFlow) -> dict[str, Any]:
+def flow_json(
+    flow: FakeFlow, stages: list[str] | None = None, policies: list[str] | None = None
+) -> dict[str, Any]:
+    """FlowSerializer; `stages` and `policies` are the pks bound to it."""
     return {
         "pk": flow.pk,
         "policybindingmodel_ptr_id": flow.pk,
@@ -197,15 +201,15 @@ def flow_json(flow: FakeFlow) -> dict[str, Any]:
         "background": "",
         "background_url": "/static/dist/assets/images/flow_background.jpg",
         "background_themed_urls": None,
-        "stages": [],
-        "policies": [],
+        "stages": list(stages or []),
+        "policies": list(policies or []),
         "cache_count": 0,
         "policy_engine_mode": "any",
         "compatibility_mode": False,
         "export_url": f"/api/v3/flows/instances/{flow.slug}/export/",
         "layout": "stacked",
         "denied_action": "message_continue",
-        "authentication": "none",
+        "authentication": flow.authentication,
     }
 
 

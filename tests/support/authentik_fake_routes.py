@@ -1,5 +1,6 @@
 """The fake Authentik's endpoints: one handler per schema operation, answering like 2026.5.
 
+Flows, stages, bindings, prompts, policies and the brand are in `authentik_fake_flows`.
 Each handler gets the checked request (typed parameters, JSON body) and returns (status, body).
 Behaviour copied from Authentik and observed on real instances: exact, case-sensitive
 `username`/`name` filters; `search` as a case-insensitive substring over the viewset's
@@ -24,12 +25,8 @@ from tests.support.authentik_fake_answers import (
     order,
     paginate,
 )
-from tests.support.authentik_fake_records import (
-    FakeInvitation,
-    flow_json,
-    group_json,
-    invitation_json,
-)
+from tests.support.authentik_fake_flows import FLOW_ROUTES
+from tests.support.authentik_fake_records import FakeInvitation, group_json, invitation_json
 from tests.support.authentik_fake_users import USER_ROUTES
 
 if TYPE_CHECKING:
@@ -62,7 +59,7 @@ def groups_list(fake: AuthentikFake, call: Call) -> Reply:
     ]
     order(groups, q.get("ordering"), "name", ("name", "num_pk", "is_superuser"))
     flags = _group_flags(q)
-    return paginate(groups, q, lambda g: group_json(g, fake.users, fake.groups, **flags))
+    return paginate(groups, call, lambda g: group_json(g, fake.users, fake.groups, **flags))
 
 
 def groups_retrieve(fake: AuthentikFake, call: Call) -> Reply:
@@ -90,29 +87,6 @@ def groups_remove_user(fake: AuthentikFake, call: Call) -> Reply:
     return _membership(fake, call, False)
 
 
-# -- flows ---------------------------------------------------------------------------------------
-
-
-def flows_list(fake: AuthentikFake, call: Call) -> Reply:
-    q = call.query
-    flows = [
-        f
-        for f in fake.flows.values()
-        if q.get("designation") in (None, f.designation)
-        and q.get("slug") in (None, f.slug)
-        and q.get("name") in (None, f.name)
-        and q.get("flow_uuid") in (None, f.pk)
-        and matches(q.get("search"), f.name, f.slug, f.title)
-    ]
-    order(flows, q.get("ordering"), "slug", ("slug", "name", "title", "designation"))
-    return paginate(flows, q, flow_json)
-
-
-def flows_retrieve(fake: AuthentikFake, call: Call) -> Reply:
-    flow = fake.flows.get(call.path_params["slug"])
-    return (200, flow_json(flow)) if flow else not_found("Flow")
-
-
 # -- invitations ---------------------------------------------------------------------------------
 
 
@@ -133,7 +107,7 @@ def invitations_list(fake: AuthentikFake, call: Call) -> Reply:
         and matches(q.get("search"), i.name, creator(i), flow_slugs.get(i.flow or "", ""))
     ]
     order(invitations, q.get("ordering"), "-expires", ("expires", "name"))
-    return paginate(invitations, q, lambda i: invitation_json(i, fake.users, fake.flows))
+    return paginate(invitations, call, lambda i: invitation_json(i, fake.users, fake.flows))
 
 
 def invitations_create(fake: AuthentikFake, call: Call) -> Reply:
@@ -144,7 +118,7 @@ def invitations_create(fake: AuthentikFake, call: Call) -> Reply:
     invitation = fake.add_invitation(
         body["name"],
         flow_pk=flow,
-        created_by=call.actor.pk,
+        created_by=call.actor.pk,  # measured: always the API token's account
         expires=datetime.fromisoformat(body["expires"]) if body.get("expires") else None,
         single_use=body.get("single_use", False),
         fixed_data=body.get("fixed_data", {}),
@@ -193,6 +167,7 @@ _GROUP_FLAGS = frozenset(
 # operationId -> (handler, query parameters it honours)
 ROUTES: dict[str, tuple[Handler, frozenset[str]]] = {
     **USER_ROUTES,
+    **FLOW_ROUTES,
     "core_groups_list": (
         groups_list,
         PAGING
@@ -202,11 +177,6 @@ ROUTES: dict[str, tuple[Handler, frozenset[str]]] = {
     "core_groups_retrieve": (groups_retrieve, _GROUP_FLAGS),
     "core_groups_add_user_create": (groups_add_user, frozenset()),
     "core_groups_remove_user_create": (groups_remove_user, frozenset()),
-    "flows_instances_list": (
-        flows_list,
-        PAGING | {"designation", "slug", "name", "flow_uuid", "search"},
-    ),
-    "flows_instances_retrieve": (flows_retrieve, frozenset()),
     "stages_invitation_invitations_list": (
         invitations_list,
         PAGING | {"name", "flow__slug", "created_by__username", "expires", "search"},

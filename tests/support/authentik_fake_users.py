@@ -95,7 +95,7 @@ def users_list(fake: AuthentikFake, call: Call) -> Reply:
         "include_groups": q.get("include_groups", True),
         "include_roles": q.get("include_roles", True),
     }
-    return paginate(users, q, lambda u: user_json(u, fake.groups, **include))
+    return paginate(users, call, lambda u: user_json(u, fake.groups, **include))
 
 
 def _user_problems(fake: AuthentikFake, body: dict[str, Any], pk: int | None) -> dict[str, list]:
@@ -187,7 +187,7 @@ def users_recovery(fake: AuthentikFake, call: Call) -> Reply:
     user = _user(fake, call)
     if user is None:
         return not_found("User")
-    duration = timedelta(minutes=30)
+    duration = timedelta(minutes=30)  # Authentik's default token duration, as measured
     raw = (call.body or {}).get("token_duration")
     if raw is not None:
         parts = [_DURATION_PART.fullmatch(p.strip()) for p in raw.split(";")]
@@ -199,6 +199,8 @@ def users_recovery(fake: AuthentikFake, call: Call) -> Reply:
         return 400, {"non_field_errors": "No recovery flow set."}
     key = uuid.uuid4().hex
     fake.recovery_tokens[key] = (user.pk, now() + duration)
+    # Measured: the link is built from the host the API client called (request.build_absolute_
+    # uri), never a public URL: a dashboard calling http://127.0.0.1:9000 gets links there.
     link = f"{call.link_base}/if/flow/{fake.recovery_flow_slug}/?flow_token={key}"
     return 200, {"link": link}
 

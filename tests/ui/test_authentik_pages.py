@@ -119,6 +119,18 @@ def test_recovery_link_failure_after_create_says_the_user_exists(
     assert any(u.username == "alan" for u in fake.users.values())
 
 
+def test_recovery_link_is_shown_on_the_public_host_with_its_lifetime(
+    fake: AuthentikFake, admin_app: AppTest
+) -> None:
+    at = admin_app.switch_page("app/pages/create_user.py").run()
+    at.text_input(key=K.CREATE_USER_FIRST_NAME).input("Grace").run()
+    at.radio(key=K.CREATE_USER_CREDENTIAL).set_value("recovery_link")
+    button(at, "Create user").click()
+    at.run()
+    assert at.code[0].value.startswith(f"{PUBLIC}/if/flow/default-recovery-flow/?flow_token=")
+    assert "expires 30 minutes after it was made (at " in plain(at.info[0].value)
+
+
 def test_authentik_field_names_map_to_widgets() -> None:
     mapped = errors_by_widget(
         {
@@ -161,7 +173,9 @@ def test_invites_create_shows_the_exact_link_lists_and_revokes(
     assert invitation.name == "spring-meetup" and invitation.single_use
     grid = at.dataframe[0].value
     assert list(grid["Name"]) == ["spring-meetup"] and list(grid["Link"]) == [link]
-    assert list(grid["Created by"]) == ["akadmin"] and list(grid["Status"]) == ["active"]
+    assert list(grid["Created by"]) == ["admin"]  # the dashboard user who made it
+    assert list(grid["Authentik account"]) == ["akadmin"]  # Authentik's record: the token's
+    assert list(grid["Status"]) == ["active"]
     at.selectbox(key=K.INVITES_REVOKE).set_value(invitation.pk)
     button(at, "Revoke").click()
     at.run()
@@ -246,6 +260,36 @@ def test_users_directory_delete_needs_the_word_and_export_has_every_user(
     assert [r.target for r in search(AuditFilter(action="authentik.user.export")).rows] == [
         "39 users"
     ]
+
+
+def pager_label(at: AppTest) -> str:
+    return plain(next(m.value for m in at.markdown if "users match" in m.value))
+
+
+def test_users_directory_pages_honestly_at_every_offered_size_and_jumps_in_one_action(
+    fake: AuthentikFake, admin_app: AppTest
+) -> None:
+    fake.seed_users(249)  # and akadmin: 250
+    at = admin_app.switch_page("app/pages/users.py").run()
+    assert list(at.selectbox(key=K.USERS_PAGE_SIZE).options) == ["25", "50", "100"]
+    assert pager_label(at) == "**250** users match · showing 1-50 · page 1 of 5"
+    for size in (25, 50, 100):
+        at.selectbox(key=K.USERS_PAGE_SIZE).set_value(size).run()
+        pages = -(-250 // size)
+        assert pager_label(at) == f"**250** users match · showing 1-{size} · page 1 of {pages}"
+        button(at, "Last").click()
+        at.run()  # one action
+        first = (pages - 1) * size + 1
+        assert pager_label(at) == (
+            f"**250** users match · showing {first}-250 · page {pages} of {pages}"
+        )
+        assert at.dataframe[0].value["Username"].iloc[-1] == "member00249"
+        assert len(at.dataframe[0].value) == 250 - first + 1
+        button(at, "First").click()
+        at.run()
+        assert f"showing 1-{size} · page 1 of" in pager_label(at)
+    at.number_input(key=K.USERS_PAGE_JUMP).set_value(2).run()
+    assert pager_label(at) == "**250** users match · showing 101-200 · page 2 of 3"
 
 
 # -- configuration and reachability -------------------------------------------------------------

@@ -6,6 +6,7 @@ link); `directory` reads one page at a time, one user's detail, the groups, and 
 user. Dashboard logins are not here: they are `accounts`.
 """
 
+from app.services.users import intended_groups
 from app.services.users.bulk_actions import (
     DELETE_WORD,
     LABELS,
@@ -24,6 +25,7 @@ from app.services.users.create import (
     create_user,
     display_name,
     generate_password,
+    recovery_link,
     set_credential,
     suggest_username,
     username_base,
@@ -31,6 +33,7 @@ from app.services.users.create import (
 from app.services.users.directory import (
     CSV_COLUMNS,
     ORDERINGS,
+    PAGE_SIZES,
     CountProgress,
     CsvExport,
     GroupChoice,
@@ -41,8 +44,10 @@ from app.services.users.directory import (
     export_csv,
     groups,
     page,
+    page_sizes,
     user_detail,
 )
+from app.utils.authentik import RECOVERY_LINK_LIFETIME
 
 __all__ = [
     "CSV_COLUMNS",
@@ -50,6 +55,8 @@ __all__ = [
     "LABELS",
     "NEEDS_GROUP",
     "ORDERINGS",
+    "PAGE_SIZES",
+    "RECOVERY_LINK_LIFETIME",
     "BulkAction",
     "BulkOutcome",
     "CountProgress",
@@ -71,7 +78,10 @@ __all__ = [
     "export_csv",
     "generate_password",
     "groups",
+    "intended_groups",
     "page",
+    "page_sizes",
+    "recovery_link",
     "set_credential",
     "suggest_username",
     "user_detail",

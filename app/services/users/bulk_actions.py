@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from app.db import audit_log
 from app.services import connections, protected
+from app.services.users.create import recovery_link
 from app.services.users.directory import CountProgress, GroupChoice
 from app.utils.authentik import (
     AuthentikClient,
@@ -126,7 +127,7 @@ def _apply(
     elif action is BulkAction.REMOVE_GROUP and group is not None:
         client.remove_user_from_group(group.pk, user.pk)
     elif action is BulkAction.RESET:
-        return client.recovery_link(user.pk)
+        return recovery_link(client, user.pk)[0]
     elif action is BulkAction.DELETE:
         client.delete_user(user.pk)
     return None

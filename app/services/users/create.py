@@ -15,12 +15,19 @@ import string
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from app.db import audit_log
 from app.services import connections
-from app.utils.authentik import AuthentikError, User
+from app.utils.authentik import (
+    RECOVERY_LINK_LIFETIME,
+    AuthentikClient,
+    AuthentikError,
+    User,
+    on_public_host,
+)
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
 from app.utils.enums import AuditAction
@@ -55,6 +62,7 @@ class CreatedUser:
     credential: Credential
     password: str | None = field(default=None, repr=False)
     recovery_link: str | None = field(default=None, repr=False)
+    recovery_expires: datetime | None = None  # when the recovery link stops working
 
 
 class CredentialNotSet(DashboardError):
@@ -80,6 +88,19 @@ class CredentialNotSet(DashboardError):
         )
         self.user = user
         self.cause = cause
+
+
+def recovery_link(client: AuthentikClient, pk: int) -> tuple[str, datetime]:
+    """A one-time recovery link on the host people reach Authentik on, and when it expires.
+
+    Authentik builds the link from the host the dashboard called (AUTHENTIK_URL, perhaps an
+    internal address): it is moved to AUTHENTIK_PUBLIC_URL when that is set. The lifetime is
+    asked for explicitly, Authentik's own default (30 minutes), so what is shown is true.
+    """
+    made = datetime.now(UTC)
+    link = client.recovery_link(pk, duration=RECOVERY_LINK_LIFETIME)
+    public = get_settings().authentik_public_url
+    return on_public_host(link, str(public) if public else None), made + RECOVERY_LINK_LIFETIME
 
 
 def generate_password(length: int = PASSWORD_LENGTH) -> str:
@@ -264,7 +285,8 @@ def set_credential(*, actor: str, user: CreatedUser) -> CreatedUser:
                 client.set_password(user.pk, secret)
                 done = replace(user, password=secret)
             else:
-                done = replace(user, recovery_link=client.recovery_link(user.pk))
+                link, expires = recovery_link(client, user.pk)
+                done = replace(user, recovery_link=link, recovery_expires=expires)
     except AuthentikError as err:
         raise CredentialNotSet(user, err) from err
     return done

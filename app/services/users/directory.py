@@ -1,8 +1,18 @@
 """The Authentik user directory: one page at a time, one user's detail, groups, CSV export.
 
-Searching, filtering, ordering and paging all happen in Authentik (no row cap, nothing cached
-here): a page view is one request; an export walks every page of the current filter, writing
-each page to the CSV before fetching the next. Bulk actions live in `bulk_actions`.
+Searching, filtering, ordering and paging all happen in Authentik (nothing cached here): a page
+view is one request (two or three for "Last login (recent first)", below); an export walks every
+page of the current filter, writing each page to the CSV before fetching the next. Bulk actions
+live in `bulk_actions`.
+
+What Authentik does that its schema does not say, absorbed here:
+- It caps the page size (System > Settings, `pagination_max_page_size`, default 100): asked for
+  500, it answers 100 rows. A page reports the rows it really holds (`first`-`last`, from
+  Authentik's start_index/end_index) and the page size Authentik honoured; `page_sizes()` offers
+  only sizes within the cap.
+- Ordering by `-last_login` puts the people who never logged in (NULL) FIRST (PostgreSQL's
+  descending order), so "Last login (recent first)" is two queries: those who logged in, most
+  recent first, then the others by username (`last_login__isnull`).
 """
 
 from __future__ import annotations
@@ -10,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +29,16 @@ from typing import Any
 from app.db import audit_log
 from app.services import connections
 from app.services.audit import safe_cell
-from app.utils.authentik import MAX_PAGE_SIZE, AuthentikNotFound, Page, User, UserFilters
+from app.services.users.intended_groups import Carried, carried
+from app.utils.authentik import (
+    MAX_PAGE_SIZE,
+    AuthentikClient,
+    AuthentikError,
+    AuthentikNotFound,
+    Page,
+    User,
+    UserFilters,
+)
 from app.utils.authentik import validation as check
 from app.utils.enums import AuditAction
 from app.utils.errors import InputError
@@ -26,7 +46,10 @@ from app.utils.errors import InputError
 logger = logging.getLogger(__name__)
 
 DEFAULT_PAGE_SIZE = 50
-EXPORT_PAGE_SIZE = 500
+PAGE_SIZES = (25, 50, 100, 250, 500)  # offered when Authentik honours them (page_sizes())
+DEFAULT_CAP = 100  # Authentik's pagination_max_page_size unless an admin changed it
+EXPORT_PAGE_SIZE = 100  # Authentik's default cap: asking for more only looks faster
+RECENT_LOGIN_FIRST = "-last_login"  # nulls last: two queries (see the module's docstring)
 ORDERINGS: dict[str, str] = {
     "username": "Username (A-Z)",
     "-username": "Username (Z-A)",
@@ -81,11 +104,22 @@ class UserRow:
 
 @dataclass(frozen=True)
 class UserPage:
+    """One page as served: `first`-`last` are the rows' 1-based positions among `total` (0-0
+    when empty); `page_size` is what Authentik honoured, `requested` what was asked for."""
+
     rows: tuple[UserRow, ...]
     total: int
     page: int
     pages: int
     page_size: int
+    first: int = 0
+    last: int = 0
+    requested: int = 0
+
+    @property
+    def capped(self) -> bool:
+        """Authentik served fewer rows per page than asked (its page size cap)."""
+        return 0 < self.page_size < self.requested
 
 
 @dataclass(frozen=True)
@@ -109,6 +143,12 @@ class UserDetail:
     last_login: datetime | None
     date_joined: datetime | None
     attributes: dict[str, Any] = field(default_factory=dict, compare=False)
+    invitation: Carried = field(default_factory=Carried)  # what its invite link carried
+
+    @property
+    def pending_groups(self) -> tuple[str, ...]:
+        """Intended groups from its invitation that the dashboard has not applied yet."""
+        return self.invitation.pending(self.groups)
 
 
 def groups() -> list[GroupChoice]:
@@ -149,16 +189,38 @@ def _row(user: User) -> UserRow:
     )
 
 
+def page_sizes() -> tuple[int, ...]:
+    """The page sizes Authentik honours (PAGE_SIZES up to its cap; when the cap cannot be
+    known, fewer users exist than any cap and the sizes up to 100 do)."""
+    try:
+        cap = connections.authentik().page_size_cap().size or DEFAULT_CAP
+    except AuthentikError as err:  # the directory itself will say what is wrong
+        logger.warning("page size cap not known (%s): assuming Authentik's default", err)
+        cap = DEFAULT_CAP
+    return tuple(size for size in PAGE_SIZES if size <= cap) or (cap,)
+
+
+def _honoured(result: Page[Any], asked: int) -> int:
+    """The page size Authentik used, read from its answer."""
+    if result.current > 1 and result.start_index > 0:
+        return (result.start_index - 1) // (result.current - 1)
+    if result.next and result.items:
+        return result.end_index - result.start_index + 1
+    return asked  # a single page: everything fits, whatever the cap
+
+
 def page(
     *, query: UserQuery, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
 ) -> UserPage:
-    """One page of matching users with the total count. A page past the end (users were
-    deleted meanwhile) gives the last page instead of an error."""
+    """One page of matching users with the total count and the rows' true positions. A page
+    past the end (users were deleted meanwhile) gives the last page instead of an error."""
     wanted = filters(query)
     _check_page_size(page_size)
     if page < 1:
         raise InputError("page", "must be 1 or more")
     client = connections.authentik()
+    if query.ordering == RECENT_LOGIN_FIRST:
+        return _recent_login_first(client, wanted, page, page_size, page_size)
     result: Page[User]
     try:
         result = client.list_users(page=page, page_size=page_size, **wanted)
@@ -173,7 +235,66 @@ def page(
         total=result.count,
         page=result.current,
         pages=max(1, result.total_pages),
-        page_size=page_size,
+        page_size=_honoured(result, page_size),
+        first=result.start_index,
+        last=result.end_index,
+        requested=page_size,
+    )
+
+
+def _count(client: AuthentikClient, wanted: UserFilters) -> int:
+    light: UserFilters = {**wanted, "include_groups": False}
+    return client.list_users(page=1, page_size=1, **light).count
+
+
+def _recent_login_first(
+    client: AuthentikClient, wanted: UserFilters, page: int, size: int, requested: int
+) -> UserPage:
+    """Page `page` of: those who logged in, most recent first; then the others by username."""
+    logged_in: UserFilters = {**wanted, "last_login__isnull": False, "ordering": "-last_login"}
+    never: UserFilters = {**wanted, "last_login__isnull": True, "ordering": "username"}
+    offset = (page - 1) * size
+    try:
+        recent = client.list_users(page=page, page_size=size, **logged_in)
+    except AuthentikNotFound:  # past the people who logged in
+        first_rows: tuple[User, ...] = ()
+        first_count = _count(client, logged_in)
+    else:
+        honoured = _honoured(recent, size)
+        if honoured < size:  # Authentik capped the size: page again at the size it serves
+            return _recent_login_first(client, wanted, offset // honoured + 1, honoured, requested)
+        first_rows, first_count = recent.items, recent.count
+    need = size - len(first_rows)
+    rest: list[User] = []
+    if need:
+        start = max(0, offset - first_count)  # position among the others of the first row
+        number, skip = divmod(start, size)
+        try:
+            others = client.list_users(page=number + 1, page_size=size, **never)
+        except AuthentikNotFound:  # past the end: the caller's page is too far
+            others_count = _count(client, never)
+        else:
+            others_count = others.count
+            rest = list(others.items[skip : skip + need])
+            if len(rest) < need and others.next:
+                more = client.list_users(page=number + 2, page_size=size, **never)
+                rest += more.items[: need - len(rest)]
+    else:
+        others_count = _count(client, never)
+    total = first_count + others_count
+    pages = max(1, math.ceil(total / size))
+    if page > pages:
+        return _recent_login_first(client, wanted, pages, size, requested)
+    rows = (*first_rows, *rest)
+    return UserPage(
+        rows=tuple(_row(u) for u in rows),
+        total=total,
+        page=page,
+        pages=pages,
+        page_size=size,
+        first=offset + 1 if rows else 0,
+        last=offset + len(rows),
+        requested=requested,
     )
 
 
@@ -193,6 +314,7 @@ def user_detail(*, pk: int) -> UserDetail:
         last_login=user.last_login,
         date_joined=user.date_joined,
         attributes=dict(user.attributes),
+        invitation=carried(user.attributes),
     )
 
 
@@ -210,7 +332,7 @@ def _csv_row(user: User) -> list[str]:
         "yes" if user.is_active else "no",
         "; ".join(user.group_names or ()),
         str(attributes.get("organisation") or ""),
-        str(attributes.get("invited_by") or ""),
+        str(attributes.get("invited_by") or carried(attributes).by),
         _stamp(user.last_login),
         _stamp(user.date_joined),
     )

@@ -2,7 +2,9 @@
 
 What services use is here; the modules behind it are `client` (the REST calls), `transport`
 (timeouts, retries, errors from statuses), `params` (request parameters), `models` (typed
-results), `errors`, `enrollment` (invite links and the flow they use) and `validation`
+results), `flows` and `flow_models` (flows, stages, prompts, the brand, the settings), `errors`,
+`enrollment` (invite links and the flow they use), `links` (links on the public host) and
+`validation`
 (checks run before any request, imported as a module: `validation.username(...)`).
 """
 
@@ -18,6 +20,19 @@ from app.utils.authentik.errors import (
     AuthentikUnreachable,
     AuthentikValidationError,
 )
+from app.utils.authentik.flow_models import (
+    Brand,
+    CurrentBrand,
+    FlowBinding,
+    FlowRef,
+    PageSizeCap,
+    PolicyBinding,
+    Prompt,
+    Stage,
+    StageKind,
+    SystemSettings,
+)
+from app.utils.authentik.links import RECOVERY_LINK_LIFETIME, on_public_host
 from app.utils.authentik.models import Flow, Group, Health, Invitation, Page, TokenOwner, User
 from app.utils.authentik.params import UNSET, UserFilters, duration_string
 from app.utils.authentik.transport import MAX_PAGE_SIZE
@@ -25,6 +40,7 @@ from app.utils.authentik.transport import MAX_PAGE_SIZE
 __all__ = [
     "ENROLLMENT_FLOW_VARIABLE",
     "MAX_PAGE_SIZE",
+    "RECOVERY_LINK_LIFETIME",
     "UNSET",
     "AuthentikClient",
     "AuthentikConfigError",
@@ -34,16 +50,27 @@ __all__ = [
     "AuthentikTokenRejected",
     "AuthentikUnreachable",
     "AuthentikValidationError",
+    "Brand",
+    "CurrentBrand",
     "Flow",
+    "FlowBinding",
+    "FlowRef",
     "Group",
     "Health",
     "Invitation",
     "Page",
+    "PageSizeCap",
+    "PolicyBinding",
+    "Prompt",
+    "Stage",
+    "StageKind",
+    "SystemSettings",
     "TokenOwner",
     "User",
     "UserFilters",
     "duration_string",
     "invite_link",
     "invite_ref",
+    "on_public_host",
     "validation",
 ]

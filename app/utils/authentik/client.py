@@ -1,4 +1,5 @@
-"""A thin typed client for Authentik's REST API (/api/v3): users, groups, flows, invitations.
+"""A thin typed client for Authentik's REST API (/api/v3): users, groups, invitations (and,
+through its base class in `flows`, flows, stages, prompts, the brand and the settings).
 
 Every call has a timeout; only idempotent calls are retried (policy in `transport`);
 failures arrive as `AuthentikError` subclasses whose messages are fit for a person; results
@@ -20,13 +21,10 @@ from typing import TYPE_CHECKING, Any, Unpack
 import httpx
 
 from app.utils.authentik import validation as check
-from app.utils.authentik.enrollment import (
-    ENROLLMENT_FLOW_VARIABLE,
-    invite_ref,
-    resolve_enrollment_flow,
-)
+from app.utils.authentik.enrollment import invite_ref
 from app.utils.authentik.errors import AuthentikError, AuthentikTokenRejected
-from app.utils.authentik.models import Flow, Group, Health, Invitation, Page, TokenOwner, User
+from app.utils.authentik.flows import FlowCalls
+from app.utils.authentik.models import Group, Health, Invitation, Page, TokenOwner, User
 from app.utils.authentik.params import UNSET, UserFilters, _Unset, duration_string, user_params
 from app.utils.authentik.transport import AuthentikHTTP, tls_verify
 from app.utils.errors import InputError, NotConfigured
@@ -37,8 +35,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class AuthentikClient:
-    """Authentik's API with an API token (`Authorization: Bearer <token>`)."""
+class AuthentikClient(FlowCalls):
+    """Authentik's API with an API token (`Authorization: Bearer <token>`).
+
+    Flows, stages, prompts, the brand and the settings are in its base class (`flows`)."""
 
     def __init__(
         self,
@@ -270,24 +270,6 @@ class AuthentikClient:
         path = f"/core/groups/{check.authentik_id(group_pk, 'group')}/remove_user/"
         self._api.request("POST", path, json={"pk": int(user_pk)})
         logger.info("Authentik: removed user pk=%s from group %s", user_pk, group_pk)
-
-    # -- flows --------------------------------------------------------------------------------
-
-    def list_flows(self, *, designation: str | None = None) -> list[Flow]:
-        params = {"designation": designation, "ordering": "slug", "page_size": 100}
-        pages = self._api.pages("/flows/instances/", params, Flow.from_api)
-        return [flow for page in pages for flow in page.items]
-
-    def get_flow(self, slug: str) -> Flow:
-        path = f"/flows/instances/{check.flow_slug(slug, ENROLLMENT_FLOW_VARIABLE)}/"
-        return Flow.from_api(self._api.json("GET", path))
-
-    def enrollment_flow(self, configured_slug: str | None = None) -> Flow:
-        """The flow invite links go to: the configured one (checked), else the only one.
-
-        AuthentikConfigError (naming AUTHENTIK_ENROLLMENT_FLOW, with `choices`) otherwise.
-        """
-        return resolve_enrollment_flow(self, configured_slug)
 
     # -- invitations --------------------------------------------------------------------------
 

@@ -96,6 +96,9 @@ class Flow:
     name: str
     title: str
     designation: str
+    authentication: str = "none"  # who may start it: require_unauthenticated, ...
+    stage_pks: tuple[str, ...] = ()  # bound stages (not in a stage's list of its flows)
+    policy_pks: tuple[str, ...] = ()  # bound policies: the flow applies only if they pass
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Flow:
@@ -105,6 +108,9 @@ class Flow:
             name=data.get("name") or "",
             title=data.get("title") or "",
             designation=data.get("designation") or "",
+            authentication=data.get("authentication") or "none",
+            stage_pks=tuple(str(s) for s in data.get("stages") or ()),
+            policy_pks=tuple(str(p) for p in data.get("policies") or ()),
         )
 
 
@@ -145,6 +151,12 @@ class TokenOwner:
     username: str
     name: str
     is_superuser: bool
+    type: str = "internal"  # internal: a person's account; service_account: a dedicated one
+    system_permissions: tuple[str, ...] = ()  # global permissions Authentik reports
+
+    @property
+    def is_service_account(self) -> bool:
+        return self.type in ("service_account", "internal_service_account")
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> TokenOwner:
@@ -154,6 +166,8 @@ class TokenOwner:
             username=user["username"],
             name=user.get("name") or "",
             is_superuser=bool(user.get("is_superuser", False)),
+            type=user.get("type") or "internal",
+            system_permissions=tuple(str(p) for p in user.get("system_permissions") or ()),
         )
 
 
@@ -173,7 +187,12 @@ class Health:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
-    """One page of a list. `next` is the next page number, 0 when this is the last page."""
+    """One page of a list. `next` is the next page number, 0 when this is the last page.
+
+    `start_index`/`end_index` are the 1-based positions of its first and last item in the
+    whole list (0 and 0 when empty), as Authentik reports them: the truth about the page
+    served, whatever page size was asked for (Authentik caps it, see MAX_PAGE_SIZE).
+    """
 
     items: tuple[T, ...]
     count: int
@@ -181,6 +200,8 @@ class Page(Generic[T]):
     total_pages: int
     next: int
     previous: int
+    start_index: int = 0
+    end_index: int = 0
 
     @property
     def has_next(self) -> bool:
@@ -196,4 +217,6 @@ class Page(Generic[T]):
             total_pages=int(pagination["total_pages"]),
             next=int(pagination["next"]),
             previous=int(pagination["previous"]),
+            start_index=int(pagination.get("start_index") or 0),
+            end_index=int(pagination.get("end_index") or 0),
         )

@@ -4,7 +4,7 @@ and UNSET for "leave this field as it is" in a PATCH."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final, TypedDict
 
 from app.utils.authentik import validation as check
@@ -28,6 +28,8 @@ class UserFilters(TypedDict, total=False):
     groups_by_name: Sequence[str]  # member of any of these groups
     groups_by_pk: Sequence[str]  # group UUIDs
     path_startswith: str | None
+    last_login__isnull: bool | None  # True: never logged in
+    date_joined__gt: datetime | None  # joined after this moment (timezone-aware)
     ordering: str  # e.g. "username", "-last_login"
     include_groups: bool  # False: no group names (smaller, faster pages)
 
@@ -43,6 +45,14 @@ def duration_string(duration: timedelta) -> str:
     return ";".join(f"{unit}={n}" for unit, n in parts if n)
 
 
+def _stamp(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise InputError("date_joined__gt", "needs a time zone (use an aware datetime)")
+    return value.isoformat()
+
+
 def user_params(filters: UserFilters) -> dict[str, Any]:
     unknown = set(filters) - set(UserFilters.__annotations__)
     if unknown:
@@ -54,6 +64,8 @@ def user_params(filters: UserFilters) -> dict[str, Any]:
         "groups_by_name": list(filters.get("groups_by_name", ())),
         "groups_by_pk": [check.authentik_id(g, "group") for g in filters.get("groups_by_pk", ())],
         "path_startswith": filters.get("path_startswith"),
+        "last_login__isnull": filters.get("last_login__isnull"),
+        "date_joined__gt": _stamp(filters.get("date_joined__gt")),
         "ordering": filters.get("ordering", "username"),
         # Authentik's default is true: only say so when turning it off.
         "include_groups": None if filters.get("include_groups", True) else False,
