@@ -286,10 +286,14 @@ class SynapseServer:
 
     def messages(self, reader: TestUser, room_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """The newest m.room.message events as `reader` sees them, oldest first."""
+        return [e for e in self.timeline(reader, room_id, limit)
+                if e.get("type") == "m.room.message"]
+
+    def timeline(self, reader: TestUser, room_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The newest events of every type (state changes included), oldest first."""
         data = self.request("GET", _path("rooms", room_id, "messages"), token=reader.access_token,
                             params={"dir": "b", "limit": limit})
-        events = [e for e in data.get("chunk", []) if e.get("type") == "m.room.message"]
-        return list(reversed(events))
+        return list(reversed(data.get("chunk", [])))
 
     def account_data(self, user: TestUser, event_type: str) -> dict[str, Any]:
         return dict(self.request("GET", _path("user", user.user_id, "account_data", event_type),

@@ -17,6 +17,7 @@ import contextlib
 import select
 import socket
 import threading
+import time
 from enum import Enum
 from types import TracebackType
 
@@ -31,6 +32,7 @@ class TcpProxy:
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)
         self.mode = Mode.FORWARD
+        self.latency = 0.0  # seconds each request waits before it is forwarded (a slow link)
         self.dropped = 0  # replies dropped by drop_replies_to
         self._drop_methods: set[bytes] = set()
         self._drop_limit = 0
@@ -138,6 +140,8 @@ class TcpProxy:
                         return
                     if sock is client:
                         dropping = dropping or self._should_drop(data)
+                        if self.latency:
+                            time.sleep(self.latency)
                         upstream.sendall(data)
                     elif dropping:  # the server answered: the client never hears it
                         self._count_drop()
