@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -221,3 +222,36 @@ def test_the_welcome_dm_survives_a_restart_during_its_delay_and_is_sent_once(
     texts = bot_texts(env, room, member)
     assert sum(t.startswith("Hi Ada") for t in texts) == 1
     assert sum(t.startswith("Welcome to the community") for t in texts) == 1
+
+
+def test_an_upgrade_with_a_journey_in_flight_resumes_it(
+    env: JourneyEnv, worker, tmp_path: Path
+) -> None:
+    """The engine's application version is pinned (WORKFLOW_VERSION), not a hash of the code:
+    a new release that keeps the steps' order resumes what the old one left running."""
+    member = env.member()
+    first = worker("onboard", uuid.uuid4().hex, onboarding_json(member.user_id, []),
+                   WELCOME_DM_DELAY_SECONDS="8")
+    journey = wait_for(
+        lambda: (j := the_journey()).step(WELCOME).result.get("hello_event") and j,
+        timeout=90, what="the hello to be sent")
+    kill(first)
+    release = tmp_path / "release"
+    shutil.copytree(ROOT, release, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "data", "__pycache__", ".pytest_cache", "test-results"))
+    changed = release / "app" / "services" / "onboarding_steps.py"
+    code = changed.read_text()  # the next release changed a workflow's own code
+    changed.write_text(code.replace("def welcome_text(journey_id: int) -> None:\n",
+                                    "def welcome_text(journey_id: int) -> None:\n"
+                                    "    # changed in the next release\n"))
+    assert changed.read_text() != code
+    environ = {**os.environ, "REPLICA_ID": "r1", "DASHBOARD_ENV_FILE": "",
+               "WELCOME_DM_DELAY_SECONDS": "8"}
+    upgraded = subprocess.Popen([sys.executable, "-m", "tests.support.journey_worker", "resume"],
+                                cwd=release, env=environ, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.STDOUT)
+    try:
+        assert ended(journey.id).step(WELCOME).status == "done"
+    finally:
+        upgraded.kill()
+        upgraded.wait(10)
