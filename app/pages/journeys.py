@@ -103,6 +103,10 @@ def _detail(journey: JourneyView) -> None:
             f"{journey.runs} run(s) · {md(journey.member)}"
         )
         journey_view.step_table(journey, titles)
+        if journey.kind == JourneyKind.ONBOARDING and _credential_not_shown(journey):
+            st.info("The account's password or recovery link has not been shown to anyone "
+                    "yet: retry this onboarding from Onboard member (Recent onboardings) to "
+                    "see it there, once.", icon=":material/key:")
         for step in journey.steps:
             if step.result.get("rooms"):
                 st.markdown(f"**{md(titles.get(step.name, step.name))}: rooms**")
@@ -122,6 +126,13 @@ def _detail(journey: JourneyView) -> None:
                        help="Queued work or a message waiting for its time; a running step "
                             "is never stopped midway.")
         cols[2].button("Refresh", key="journeys_refresh", icon=":material/refresh:")
+
+
+def _credential_not_shown(journey: JourneyView) -> bool:
+    account = next((s for s in journey.steps if s.name == "authentik_account"), None)
+    credential = next((s for s in journey.steps if s.name == "credential"), None)
+    return bool(account and credential and account.result.get("created")
+                and credential.status in ("pending", "failed"))
 
 
 def render() -> None:
