@@ -2,9 +2,11 @@
 
 Starts its own homeserver (relaxed rate limits) and the schema-checked Authentik fake served
 over HTTP, as in production (settings from the environment). For several members it times
-`onboarding.start()`: what the admin waits for after pressing "Onboard" (Authentik account +
-password, Matrix account check, 10 room invites, welcome-room graduation). The welcome DM runs
-in the background and is timed separately. Target: 1.5 s or less for the admin's wait.
+`onboarding.start()`: what the admin waits for after pressing "Onboard" (a journey on the
+durable engine: Authentik account + password, Matrix account check, 10 room invites,
+welcome-room graduation). The welcome DM runs on the background queue and is timed separately.
+Target: 1.5 s or less for the admin's wait. (The same, measured in a real browser from the
+click to the result on screen: `bench_browser_onboarding.py`.)
 
 Run: `python benchmarks/bench_onboarding.py` (`make bench` runs it too).
 """
@@ -16,13 +18,14 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.db import migrate  # noqa: E402 (after the path set-up)
-from app.services import connections, onboarding  # noqa: E402
+from app.services import connections, engine, journeys, onboarding  # noqa: E402
 from app.services.onboarding import OnboardingRequest  # noqa: E402
 from app.utils.config import get_settings  # noqa: E402
 from tests.support.authentik_fake import AuthentikFake  # noqa: E402
@@ -83,17 +86,20 @@ def main() -> int:
                     with RequestCounter(connections.matrix()) as counter:
                         fake.reset_requests()
                         started = time.perf_counter()
-                        result = onboarding.start(actor="bench", request=request)
+                        result = onboarding.start(actor="bench", request=request,
+                                                  submission_id=uuid.uuid4().hex)
                         waited = time.perf_counter() - started
                         matrix_requests = counter.count
                     authentik_requests = fake.count()
                     steps = {s.name: s.status for s in result.journey.steps}
-                    check(all(steps[s] == "done" for s in list(steps)[:4]), f"steps {steps}")
-                    check(result.welcome is not None, "no background welcome DM")
+                    check(all(steps[s] == "done" for s in onboarding.ADMIN_STEPS),
+                          f"steps {steps}")
+                    check(result.password is not None, "no password for the admin")
                     dm_started = time.perf_counter()
-                    result.welcome.result(timeout=60)
+                    while journeys.get(result.journey.id).active:
+                        time.sleep(0.05)
                     dm = time.perf_counter() - started
-                    check(onboarding.recent()[0].status == "done", "welcome DM not done")
+                    check(journeys.get(result.journey.id).status == "done", "welcome DM not done")
                     if run == 0:
                         continue
                     waits.append(waited)
@@ -116,6 +122,7 @@ def main() -> int:
                 )
                 connections.close_all()
             finally:
+                engine.shutdown()
                 server.stop()
     return 0
 
