@@ -1,5 +1,7 @@
 """Fixture plugins shared by the whole suite; each lives in tests/support/ beside its helpers."""
 
+import pytest
+
 pytest_plugins = [
     "tests.support.auth_fixtures",
     "tests.support.authentik_fixtures",
@@ -7,3 +9,10 @@ pytest_plugins = [
     "tests.support.journey_env",
     "tests.support.synapse_fixtures",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last. pytest-playwright's sync API keeps an event loop running in the
+    main thread for the rest of the session, where `asyncio.run` and the durable engine's
+    synchronous calls refuse to run; everything else goes first, in its usual order."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))

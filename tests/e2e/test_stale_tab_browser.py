@@ -71,8 +71,11 @@ def test_a_revoked_admins_open_tabs_can_no_longer_act(
     tpl.get_by_role("combobox", name="Template").click()
     tpl.get_by_role("option", name="Welcome DM: the welcome text").click()
     settle(tpl)
-    tpl.get_by_role("textbox", name="Text").fill("Hijacked {name}")
-    tpl.get_by_role("textbox", name="Text").press("Control+Enter")
+    text = tpl.get_by_role("textbox", name="Text")
+    expect(text).to_have_count(1)  # the previous template's box is gone (the rerun ended)
+    expect(text).to_have_value(ORIGINAL)
+    text.fill("Hijacked {name}")
+    text.press("Control+Enter")
     settle(tpl)
 
     inv = _tab(context, f"{server.url}/invites")

@@ -126,9 +126,7 @@ class TcpProxy:
     def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
         dropping = False
         try:
-            while not self._closed.is_set():
-                if self.mode is Mode.REFUSE:
-                    return
+            while not self._closed.is_set() and self.mode is not Mode.REFUSE:
                 ready, _, _ = select.select([client, upstream], [], [], 0.1)
                 if self.mode is Mode.REFUSE:  # set while we waited: forward nothing more
                     return
@@ -140,9 +138,7 @@ class TcpProxy:
                         return
                     if sock is client:
                         dropping = dropping or self._should_drop(data)
-                        if self.latency:
-                            time.sleep(self.latency)
-                        upstream.sendall(data)
+                        self._forward(upstream, data)
                     elif dropping:  # the server answered: the client never hears it
                         self._count_drop()
                         return
@@ -154,3 +150,8 @@ class TcpProxy:
             for sock in (client, upstream):
                 with contextlib.suppress(OSError):
                     sock.close()
+
+    def _forward(self, upstream: socket.socket, request: bytes) -> None:
+        if self.latency:  # a slow link
+            time.sleep(self.latency)
+        upstream.sendall(request)

@@ -295,11 +295,11 @@ def test_users_directory_pages_honestly_at_every_offered_size_and_jumps_in_one_a
 # -- configuration and reachability -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page_file", PAGES)  # not "page": that is Playwright's fixture
 def test_pages_say_authentik_is_not_configured_and_what_to_set(
-    admin_app: AppTest, page: str
+    admin_app: AppTest, page_file: str
 ) -> None:
-    at = admin_app.switch_page(page).run()
+    at = admin_app.switch_page(page_file).run()
     assert not at.exception
     (info,) = at.info
     assert "Authentik is not configured: set AUTHENTIK_URL, AUTHENTIK_TOKEN" in plain(info.value)
