@@ -14,7 +14,7 @@ from app.ui import journey_view, removal_preview
 from app.ui.feedback import show_error
 from app.ui.guard import action, require_page
 from app.ui.journey_view import new_submission_id
-from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
+from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES, PREEMPTIVE_LABEL
 from app.ui.text import md
 from app.utils.enums import Role
 from app.utils.errors import DashboardError
@@ -49,6 +49,10 @@ def _run(identity: Identity, preview: OffboardingPreview) -> None:
         return  # the same submission again (a double click): one journey
     _clear(K.OFFBOARD_PROBLEM)
     rooms = tuple(r.room_id for r in preview.rooms.rooms) if preview.rooms else ()
+    if preview.rooms and state.get(K.OFFBOARD_ACTION) == "ban" and state.get(
+        K.OFFBOARD_PREEMPTIVE
+    ):
+        rooms += preview.rooms.elsewhere  # banned where they are not, before they come
     request = OffboardingRequest(
         authentik_username=state.get(K.OFFBOARD_USERNAME, ""),
         matrix_user_id=state.get(K.OFFBOARD_MATRIX_ID, ""),
@@ -141,14 +145,17 @@ def _plan(identity: Identity, preview: OffboardingPreview) -> None:
         key=K.OFFBOARD_REASON,
         help="Required. Shown with the removal in each room and kept in the audit log.",
     )
-    if preview.rooms and preview.rooms.rooms:
-        st.radio(
+    if preview.rooms and (preview.rooms.rooms or preview.rooms.elsewhere):
+        action = st.radio(
             "In the rooms",
             list(ACTION_LABELS),
             key=K.OFFBOARD_ACTION,
             horizontal=True,
             format_func=ACTION_LABELS.__getitem__,
         )
+        if action == "ban" and preview.rooms.elsewhere:
+            st.checkbox(f"{PREEMPTIVE_LABEL} ({len(preview.rooms.elsewhere)})",
+                        key=K.OFFBOARD_PREEMPTIVE)
         st.selectbox(
             "Message posted in each room first",
             list(MESSAGES),
@@ -163,12 +170,13 @@ def _plan(identity: Identity, preview: OffboardingPreview) -> None:
         )
     if (user := preview.authentik_user) and identity.is_admin:  # deleting is for admins
         delete = st.checkbox(
-            f"Delete the Authentik account {user.username} instead of "
+            f"Delete the Authentik account {md(user.username)} instead of "
             "deactivating it (cannot be undone)",
             key=K.OFFBOARD_DELETE,
         )
         if delete:
-            st.text_input(f"Type {user.username} to confirm the deletion", key=K.OFFBOARD_CONFIRM)
+            st.text_input(f"Type {md(user.username)} to confirm the deletion",
+                          key=K.OFFBOARD_CONFIRM)
     st.button(
         "Offboard now",
         type="primary",

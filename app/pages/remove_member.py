@@ -18,7 +18,7 @@ from app.ui import journey_view, removal_preview
 from app.ui.feedback import show_error
 from app.ui.guard import require_page, ui_only
 from app.ui.journey_view import new_submission_id
-from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES
+from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES, PREEMPTIVE_LABEL
 from app.ui.text import md
 from app.utils.enums import JourneyStatus
 from app.utils.errors import DashboardError, InputError
@@ -77,8 +77,12 @@ def _plan_form(preview: removal.RemovalPreview) -> None:
                            key=SessionKey.REMOVE_MESSAGE, format_func=MESSAGES.__getitem__)
         custom = st.text_area("Custom text", key=SessionKey.REMOVE_CUSTOM,
                               help=CUSTOM_HELP)
+        preemptive = action == "ban" and bool(preview.elsewhere) and st.checkbox(
+            f"{PREEMPTIVE_LABEL} ({len(preview.elsewhere)})", key=SessionKey.REMOVE_PREEMPTIVE)
         if not st.form_submit_button("Review removal"):
             return
+    if preemptive:
+        chosen = [*chosen, *(r for r in preview.elsewhere if r not in chosen)]
     try:
         why = removal.clean_reason(reason)
         if not chosen:

@@ -16,6 +16,7 @@ MESSAGES = {
     "removal_custom": "Custom text (below)",
 }
 ACTION_LABELS = {"kick": "Kick (they may come back if invited)", "ban": "Ban (they cannot rejoin)"}
+PREEMPTIVE_LABEL = "Also ban them in the bot's other rooms, where they are not (yet)"
 CUSTOM_HELP = "For 'Custom text'. Placeholders: {mention} {name} {matrix_id} {username} {reason}"
 SOURCES = {
     "admin-api": ":material/verified: Live, from the homeserver's admin API.",
@@ -44,6 +45,11 @@ def show(preview: removal.RemovalPreview) -> None:
             f"They are also in {preview.other_rooms} room(s) the bot is not in; the bot "
             "cannot act there."
         )
+    if preview.elsewhere:
+        st.caption(
+            f"The bot is in {len(preview.elsewhere)} more room(s) where they are not (left or "
+            "never joined): with a ban you may ban them there too, before they ever come."
+        )
     if preview.rooms:
         st.dataframe(
             pd.DataFrame(
@@ -51,9 +57,8 @@ def show(preview: removal.RemovalPreview) -> None:
                     {
                         "Room": r.name,
                         "Membership": r.membership,
-                        "Bot may kick": r.can_kick,
-                        "Bot may ban": r.can_ban,
-                        "Why not": r.reason,
+                        "A kick": r.what_happens("kick"),
+                        "A ban": r.what_happens("ban"),
                         "Their power": rooms.power_label(r.user_level),
                         "Bot power": rooms.power_label(r.bot_level),
                         "Room ID": r.room_id,

@@ -85,6 +85,7 @@ class SessionKey(StrEnum):
     OFFBOARD_PREVIEW = "offboard_preview"  # what would be touched (offboarding.preview)
     OFFBOARD_REASON = "offboard_reason"
     OFFBOARD_ACTION = "offboard_action"
+    OFFBOARD_PREEMPTIVE = "offboard_preemptive"  # also ban where they are not
     OFFBOARD_MESSAGE = "offboard_message"
     OFFBOARD_CUSTOM = "offboard_custom"
     OFFBOARD_DELETE = "offboard_delete"
@@ -201,6 +202,7 @@ class SessionKey(StrEnum):
     REMOVE_PLAN = "remove_plan"  # the reviewed removal, waiting for confirmation
     REMOVE_CONFIRM = "remove_confirm"
     REMOVE_CANCEL = "remove_cancel"
+    REMOVE_PREEMPTIVE = "remove_preemptive"
     REMOVE_FOLLOW = "remove_follow"  # the removal journey this page shows
     REMOVE_RETRY = "remove_retry"
     REMOVE_ERROR = "remove_error"

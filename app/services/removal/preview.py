@@ -41,7 +41,8 @@ USER_FIELD = "Matrix user ID"
 
 @dataclass(frozen=True)
 class RoomPreview:
-    """One room the user is in, and whether the bot's power allows removing them there."""
+    """One room the user is in (joined, invited or knocking), and whether the bot's power
+    allows removing them there."""
 
     room_id: str
     name: str
@@ -51,6 +52,19 @@ class RoomPreview:
     can_kick: bool
     can_ban: bool
     reason: str = ""  # why the bot may not act, or what could not be checked
+
+    def what_happens(self, action: Action) -> str:
+        """What the removal does in this room, said for people."""
+        allowed = self.can_kick if action == "kick" else self.can_ban
+        if not allowed:
+            return f"nothing: {self.reason or 'the bot may not'}"
+        if action == "ban":
+            return "banned (cannot rejoin or accept an invite)"
+        if self.membership == Membership.INVITE:
+            return "invite rescinded"
+        if self.membership == Membership.KNOCK:
+            return "request to join refused"
+        return "kicked"
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,9 @@ class RemovalPreview:
     checked_at: datetime  # when the membership was read (for "cache": the oldest sync used)
     unchecked: tuple[RoomOutcome, ...] = ()  # bot rooms whose membership could not be read
     other_rooms: int = 0  # admin API: rooms the user is in that the bot is not in
+    # The bot's other rooms, where they are not (left, never joined): a ban can still land
+    # there, pre-emptively, so they cannot come in later.
+    elsewhere: tuple[str, ...] = ()
 
     def room_ids(self, action: Action) -> list[str]:
         """The rooms where the bot's power allows `action`."""
@@ -123,6 +140,10 @@ def preview_removal(
 def _live(
     client: MatrixClient, user: str, on_progress: ProgressCallback | None
 ) -> RemovalPreview:
+    ours = client.joined_rooms()
+    joined: dict[str, Membership] = {}
+    other = 0
+    source_used: Source = "live-membership"
     if client.is_server_admin():
         try:
             theirs = client.admin_joined_rooms(user)
@@ -131,32 +152,37 @@ def _live(
         except MatrixError as err:  # e.g. no longer an admin: read memberships room by room
             logger.info("admin API lookup failed (%s); checking room by room", err.detail)
         else:
-            bot_rooms = set(client.joined_rooms())
-            shared = {room: Membership.JOIN for room in theirs if room in bot_rooms}
-            other = len(set(theirs) - bot_rooms)
-            note = (f"Found live with the server admin API: {user} is joined to {len(theirs)} "
-                    f"room(s), {len(shared)} of them shared with the bot.")
-            return _with_power(client, user, shared, source="admin-api", note=note,
-                               on_progress=on_progress, other_rooms=other)
-    ours = client.joined_rooms()
-    lookups = client.memberships(user_id=user, rooms=ours,
-                                 on_outcome=relay(on_progress, "Checking rooms", len(ours)))
+            joined = {room: Membership.JOIN for room in theirs if room in set(ours)}
+            other, source_used = len(set(theirs) - set(ours)), "admin-api"
+    # Invites and knocks are not "joined": read them live in the bot's other rooms (the
+    # admin API lists joined rooms only, and a pending invite must not survive a removal).
+    rest = [room for room in ours if room not in joined]
+    lookups = client.memberships(user_id=user, rooms=rest,
+                                 on_outcome=relay(on_progress, "Checking rooms", len(rest)))
     failed = tuple(RoomOutcome(lk.room_id, lk.status, lk.reason) for lk in lookups if not lk.ok)
-    if ours and len(failed) == len(ours):
+    if rest and not joined and len(failed) == len(rest):
         raise MatrixUnreachable(f"check the rooms of {user}", failed[0].reason)
-    present = {lk.room_id: lk.value for lk in lookups if lk.ok and lk.value in PRESENT}
-    note = (f"Found live by reading {user}'s membership in each of the bot's {len(ours)} "
-            "room(s) (the bot is not a server admin).")
+    present: dict[str, Membership | None] = {
+        **joined, **{lk.room_id: lk.value for lk in lookups if lk.ok and lk.value in PRESENT}}
+    elsewhere = tuple(lk.room_id for lk in lookups
+                      if lk.ok and lk.value not in PRESENT and lk.value is not Membership.BAN)
+    if source_used == "admin-api":
+        note = (f"Found live: the server admin API lists {len(joined)} joined room(s) shared "
+                f"with the bot; the other {len(rest)} were read for invites and knocks.")
+    else:
+        note = (f"Found live by reading {user}'s membership in each of the bot's {len(ours)} "
+                "room(s) (the bot is not a server admin).")
     if failed:
         note += f" {len(failed)} room(s) could not be checked."
-    return _with_power(client, user, present, source="live-membership", note=note,
-                       on_progress=on_progress, unchecked=failed)
+    return _with_power(client, user, present, source=source_used, note=note,
+                       on_progress=on_progress, other_rooms=other, unchecked=failed,
+                       elsewhere=elsewhere)
 
 
 def _with_power(
     client: MatrixClient, user: str, present: Mapping[str, Membership | None], *, source: Source,
     note: str, on_progress: ProgressCallback | None, other_rooms: int = 0,
-    unchecked: tuple[RoomOutcome, ...] = (),
+    unchecked: tuple[RoomOutcome, ...] = (), elsewhere: tuple[str, ...] = (),
 ) -> RemovalPreview:
     checked_at = utcnow()
     names = _names(client, list(present))
@@ -175,7 +201,7 @@ def _with_power(
         rooms.append(RoomPreview(room_id, name, str(membership), level, bot, kick, ban, why))
     rooms.sort(key=lambda r: (r.name.lower(), r.room_id))
     return RemovalPreview(user, _display_name(user), tuple(rooms), source, note, checked_at,
-                          unchecked, other_rooms)
+                          unchecked, other_rooms, elsewhere)
 
 
 def _names(client: MatrixClient, room_ids: list[str]) -> dict[str, str]:

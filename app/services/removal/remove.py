@@ -20,7 +20,6 @@ from app.utils.matrix import (
     MatrixClient,
     MatrixError,
     MatrixUnknownToken,
-    Membership,
     RoomOutcome,
     Status,
     reason_of,
@@ -180,7 +179,7 @@ def _post(
     for lk in lookups:
         if not lk.ok:
             notes[lk.room_id] = f"not sent: could not read their membership ({lk.reason})"
-        elif lk.value in PRESENT or (action == "ban" and lk.value is not Membership.BAN):
+        elif lk.value in PRESENT:  # joined, invited or knocking: they can read it
             targets.append(lk.room_id)
         else:
             notes[lk.room_id] = f"not sent: they are not in the room ({lk.value})"
