@@ -48,6 +48,7 @@ WORKFLOW_MODULES: tuple[str, ...] = (
     "app.services.onboarding",
     "app.services.offboarding",
     "app.services.room_journeys",
+    "app.services.sanctions",
     "app.services.intended_groups_job",
 )
 

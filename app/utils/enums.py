@@ -77,6 +77,21 @@ class SyncStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+class SanctionKind(StrEnum):
+    """A timed sanction in rooms: a ban (lifted: unbanned), a mute (power level below the
+    room's events_default; lifted: restored exactly) or a kick (lifted: invited back)."""
+
+    BAN = "ban"
+    MUTE = "mute"
+    KICK = "kick"
+
+
+class SanctionStatus(StrEnum):
+    ACTIVE = "active"
+    LIFTED = "lifted"  # ended early by someone
+    EXPIRED = "expired"  # ended on time, by itself
+
+
 class AuditAction(StrEnum):
     """Every action the audit log records; the value is what the `action` column holds."""
 
@@ -124,6 +139,11 @@ class AuditAction(StrEnum):
     MESSAGES_ROOMS = "messages.rooms"
     MESSAGES_DIRECT = "messages.direct"
     # journeys: "<kind>.<step name>" (see journey_step)
+    SANCTION_IMPOSE = "sanction.impose"
+    SANCTION_LIFT = "sanction.lift"
+    SANCTION_EXPIRE = "sanction.expire"
+    SANCTION_EXTEND = "sanction.extend"
+    CASE_NOTE = "case.note"
     JOURNEY_START = "journey.start"
     JOURNEY_RETRY = "journey.retry"
     JOURNEY_CANCEL = "journey.cancel"

@@ -14,6 +14,7 @@ from app.db.models.journeys import (
     JourneyStep,
     MessageTemplate,
 )
+from app.db.models.moderation import CaseNote, Sanction
 from app.db.models.rooms import (
     Room,
     RoomCategory,
@@ -29,6 +30,7 @@ __all__ = [
     "AuditBudget",
     "AuditEvent",
     "Base",
+    "CaseNote",
     "CookieTicket",
     "Journey",
     "JourneyStep",
@@ -42,6 +44,7 @@ __all__ = [
     "RoomMember",
     "RoomSyncLock",
     "RoomSyncRun",
+    "Sanction",
     "SetupToken",
     "utcnow",
 ]

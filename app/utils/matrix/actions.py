@@ -114,6 +114,18 @@ async def ban(t: Transport, budget: Budget, room_id: str, user_id: str, reason: 
     )
 
 
+async def unban(t: Transport, budget: Budget, room_id: str, user_id: str) -> RoomOutcome:
+    """Lift a ban (a timed sanction ending); "already" when they are not banned."""
+    current = await reads.membership(t, budget, room_id, user_id)
+    if current is not Membership.BAN:
+        return RoomOutcome(room_id, Status.ALREADY, f"not banned (membership: {current})")
+    return await _change_membership(
+        t, budget, room_id, user_id, verb="unban", action=f"unban {user_id} in {room_id}",
+        request=lambda: t.client.room_unban(room_id, user_id),
+        wanted=frozenset({Membership.LEAVE, Membership.NONE}), reason="",
+    )
+
+
 async def set_power_level(
     t: Transport, budget: Budget, room_id: str, user_id: str, level: int
 ) -> RoomOutcome:

@@ -271,6 +271,15 @@ class MatrixClient:
                           lambda room, b: actions.ban(self._t, b, room, user, reason),
                           RoomOutcome, on_outcome)
 
+    def unban_many(
+        self, *, user_id: str, rooms: Iterable[str],
+        on_outcome: Callable[[RoomOutcome], None] | None = None,
+    ) -> list[RoomOutcome]:
+        user = matrix_ids.user_id(user_id)
+        return self._bulk(f"unban {user}", matrix_ids.room_ids(rooms),
+                          lambda room, b: actions.unban(self._t, b, room, user),
+                          RoomOutcome, on_outcome)
+
     def set_power_level(self, *, room_id: str, user_id: str, level: int) -> RoomOutcome:
         room, user, lvl = matrix_ids.room_id(room_id), matrix_ids.user_id(user_id), _level(level)
         return self._one(f"set the power level of {user} in {room}",
