@@ -32,7 +32,7 @@ from app.services.users import intended_groups as intended
 from app.utils.authentik import AuthentikError, Invitation, invite_link, invite_ref
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
-from app.utils.enums import AuditAction
+from app.utils.enums import AuditAction, AuditOutcome
 from app.utils.errors import InputError, NotConfigured
 
 logger = logging.getLogger(__name__)
@@ -136,6 +136,7 @@ def create(
     address = check.email(email)
     groups = [g.strip() for g in intended_groups if g.strip()]
     client = connections.authentik()  # NotConfigured before anything is sent
+    _check_quota(actor)
     if groups:
         intended.check_groups(groups, list(client.iter_groups(page_size=100)))
     fixed: dict[str, Any] = {"email": address} if address else {}
@@ -155,6 +156,25 @@ def create(
         )
         entry.details.update(invite_ref=invite_ref(created.pk), flow=flow.slug)
     return _invite(created, flow.slug)
+
+
+def open_links_by(dashboard_user: str) -> list[InviteLink]:
+    """The invitations `dashboard_user` made through the dashboard that still work."""
+    return [i for i in list_links() if i.invited_by == dashboard_user and not i.is_expired()]
+
+
+def _check_quota(actor: str) -> None:
+    """INVITE_QUOTA: how many working invitations one person may hold at once (0: no limit)."""
+    quota = get_settings().invite_quota
+    if quota and len(held := open_links_by(actor)) >= quota:
+        audit_log.record(actor=actor, action=AuditAction.INVITE_LINK_CREATE,
+                         outcome=AuditOutcome.DENIED, details={"reason": "quota",
+                                                               "open": len(held)})
+        raise InputError(
+            "Invite links",
+            f"you hold {len(held)} working invitation(s), the most one person may "
+            f"(INVITE_QUOTA={quota}): revoke one, or wait until one is used or expires",
+        )
 
 
 def list_links() -> list[InviteLink]:

@@ -69,9 +69,11 @@ def _account(journey: JourneyView) -> StepOutcome:
 
 
 def open_invitations_by(username: str) -> list[invite_links.InviteLink]:
-    """Invitations `username` created that still work."""
+    """Invitations `username` made that still work: through the dashboard (recorded in the
+    invitation as `invitation.by`), or in Authentik itself (its `created_by`)."""
     return [
-        i for i in invite_links.list_links() if i.created_by == username and not i.is_expired()
+        i for i in invite_links.list_links()
+        if username in (i.invited_by, i.created_by) and not i.is_expired()
     ]
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from app.services import journey_runner, journeys
+from app.services import connections, journey_runner, journeys, protected
 from app.services import onboarding_steps as steps
 from app.services.journey_runner import Plan, Started, done, failed, finished, record
 from app.services.journeys import JourneyView
@@ -114,6 +114,10 @@ def begin(*, actor: str, request: OnboardingRequest, submission_id: str) -> Star
     """Check the input, then find or start the journey of this submission (or the one already
     running for this member). Returns at once: `follow` waits for the admin's part."""
     request = check_request(request)
+    if request.existing_user_pk is not None:  # a protected account is nobody to onboard
+        linked = connections.authentik().get_user(request.existing_user_pk)
+        if why := protected.authentik_reason(linked):
+            raise InputError("existing account", why)
     name = " ".join(p for p in (request.first_name.strip(), request.last_name.strip()) if p)
     member = request.matrix_user_id or request.username or f"pk:{request.existing_user_pk}"
     return journey_runner.start(

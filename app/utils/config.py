@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     matrix_timeout_seconds: PositiveSeconds = 15
     matrix_max_throttle_wait_seconds: float = Field(10, ge=0, le=600)
 
+    # Invite links: working invitations one person may hold at once (0: no limit)
+    invite_quota: int = Field(0, ge=0, le=10_000)
+
     # Onboarding
     auto_remove_from_indoc: bool = True
     welcome_dm_delay_seconds: float = Field(5, ge=0, le=120)

@@ -317,8 +317,10 @@ def cached_rooms_of(user_id: str) -> list[CachedMember]:
 
 
 def welcome_room_members() -> list[CachedMember]:
-    """Members of MATRIX_WELCOME_ROOM_ID as of the last sync (for onboarding)."""
-    room = get_settings().matrix_welcome_room_id
+    """Members of MATRIX_WELCOME_ROOM_ID as of the last sync (for onboarding); never the bot,
+    which is in that room but is nobody to onboard."""
+    settings = get_settings()
+    room = settings.matrix_welcome_room_id
     if room is None:
         raise NotConfigured("The Matrix welcome room", ["MATRIX_WELCOME_ROOM_ID"])
-    return cached_members(room)
+    return [m for m in cached_members(room) if m.user_id != settings.matrix_bot_user_id]
