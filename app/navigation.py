@@ -32,6 +32,8 @@ PAGES: tuple[PageSpec, ...] = (
         "offboard.py", "Offboard member", ":material/person_off:", "offboard", STAFF, "Members"
     ),
     PageSpec("journeys.py", "Journeys", ":material/route:", "journeys", ADMINS, "Members"),
+    PageSpec("case_file.py", "Case files", ":material/folder_shared:", "case-file", STAFF,
+             "Members"),
     PageSpec("users.py", "Users directory", ":material/group:", "users", ADMINS, "Authentik"),
     PageSpec(
         "create_user.py", "Create user", ":material/person_add:", "create-user", ADMINS, "Authentik"
@@ -64,6 +66,7 @@ PAGES: tuple[PageSpec, ...] = (
         STAFF,
         "Matrix",
     ),
+    PageSpec("sanctions.py", "Sanctions", ":material/gavel:", "sanctions", STAFF, "Matrix"),
     PageSpec("messaging.py", "Messaging", ":material/chat:", "messaging", STAFF, "Matrix"),
     PageSpec("accounts.py", "Accounts", ":material/manage_accounts:", "accounts", ADMINS, "Admin"),
     PageSpec(

@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from app.services import audit
+from app.ui.case_link import case_link
 from app.ui.guard import guarded_download, require_page
+from app.ui.text import md
 from app.utils.enums import AuditOutcome, Role
 from app.utils.state import SessionKey
 
@@ -83,7 +85,24 @@ def render() -> None:
         ],
         columns=["Time (UTC)", "Actor", "Action", "Target", "Member", "Outcome", "Details"],
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+                          selection_mode="single-row", key=SessionKey.AUDIT_PICKED)
+    _member_link([result.rows[i] for i in picked.selection.rows if 0 <= i < len(result.rows)])
+
+
+def _member_link(picked: list[audit.AuditRow]) -> None:
+    """The case file of the member in the row picked."""
+    if not picked:
+        st.caption("Pick a row to open its member's case file.")
+        return
+    member = picked[0].member
+    if not member:
+        st.caption("That event is about no member.")
+        return
+    if member.startswith("@"):
+        case_link(matrix_user_id=member, label=f"Open the case file of {md(member)}")
+    else:
+        case_link(username=member, label=f"Open the case file of {md(member)}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from app.services.journeys import JourneyView
 from app.services.offboarding import OffboardingPreview, OffboardingRequest
 from app.services.offboarding_steps import ROOMS, STEP_NAMES, TITLES
 from app.ui import journey_view, removal_preview
+from app.ui.case_link import case_link
 from app.ui.feedback import show_error
 from app.ui.guard import action, require_page
 from app.ui.journey_view import new_submission_id
@@ -106,6 +107,9 @@ def _follow() -> None:
 
 
 def _show_preview(preview: OffboardingPreview) -> None:
+    typed = st.session_state
+    case_link(username=typed.get(K.OFFBOARD_USERNAME, ""),
+              matrix_user_id=typed.get(K.OFFBOARD_MATRIX_ID, ""))
     with st.container(border=True):
         st.markdown("**Authentik account**")
         if preview.authentik_user:

@@ -15,6 +15,7 @@ from app.services.offboarding_steps import ROOMS as REMOVAL_STEP
 from app.services.offboarding_steps import TITLES as REMOVAL_TITLES
 from app.services.outcomes import describe_outcome
 from app.ui import journey_view, removal_preview
+from app.ui.case_link import case_link
 from app.ui.feedback import show_error
 from app.ui.guard import require_page, ui_only
 from app.ui.journey_view import new_submission_id
@@ -197,6 +198,7 @@ def render() -> None:
     labels = {r.room_id: r.name for r in preview.rooms} if preview else {}
     if preview is not None and journey is None:
         removal_preview.show(preview)
+        case_link(matrix_user_id=preview.user_id)
         if plan := st.session_state.get(SessionKey.REMOVE_PLAN):
             _confirm(identity.username, plan)
         elif preview.rooms:

@@ -26,6 +26,7 @@ from app.services.users import (
 )
 from app.ui import account_fields, user_detail
 from app.ui.account_fields import authentik_groups
+from app.ui.case_link import case_link
 from app.ui.feedback import field_error, show_error
 from app.ui.guard import action, require_page, ui_only
 from app.ui.text import md
@@ -361,6 +362,7 @@ def render() -> None:
     _pager(result)
     try:
         if len(selected) == 1:
+            case_link(username=selected[0].username)
             user_detail.show(selected[0].pk, selected[0].username)
     except DashboardError as err:
         show_error(err)

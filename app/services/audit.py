@@ -45,6 +45,7 @@ class AuditFilter:
     action: str = ""
     outcome: str = ""
     member: str = ""  # matches the member or the target, case-insensitive substring
+    subjects: tuple[str, ...] = ()  # one member's names exactly: as member or as target
     since: date | None = None
     until: date | None = None  # inclusive
 
@@ -71,6 +72,9 @@ def _filtered(query: SelectT, flt: AuditFilter) -> SelectT:
     if flt.member.strip():
         pattern = f"%{flt.member.strip()}%"
         query = query.where(or_(AuditEvent.member.ilike(pattern), AuditEvent.target.ilike(pattern)))
+    if flt.subjects:
+        query = query.where(or_(AuditEvent.member.in_(flt.subjects),
+                                AuditEvent.target.in_(flt.subjects)))
     if flt.since:
         query = query.where(AuditEvent.occurred_at >= _day_start(flt.since))
     if flt.until:

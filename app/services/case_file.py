@@ -9,10 +9,9 @@ why instead of failing the whole file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol, TypeVar
 
 from sqlalchemy import or_, select
 
@@ -30,13 +29,6 @@ from app.utils.enums import AuditAction
 from app.utils.errors import DashboardError, InputError
 from app.utils.matrix import ids as matrix_ids
 
-
-class _Numbered(Protocol):
-    @property
-    def id(self) -> int: ...
-
-
-T = TypeVar("T", bound=_Numbered)
 NOTE_MAX = 4000
 EVENTS_SHOWN = 200
 
@@ -70,6 +62,11 @@ class CaseFile:
     def subjects(self) -> tuple[str, ...]:
         return tuple(s for s in (self.authentik_username, self.matrix_user_id) if s)
 
+    @property
+    def subject(self) -> str:
+        """What a note is written about: the username if known, else the Matrix ID."""
+        return self.authentik_username or self.matrix_user_id
+
 
 def linked_matrix_id(username: str) -> str:
     """The Matrix ID the dashboard knows for an Authentik username: from its journeys (an
@@ -85,7 +82,8 @@ def linked_matrix_id(username: str) -> str:
 
 
 def open_case(*, authentik_username: str = "", matrix_user_id: str = "") -> CaseFile:
-    """The case file of a member, looked up live where it can be."""
+    """The case file of a member: the account and rooms looked up live (each part that cannot
+    be read says why), then the dashboard's own records (`with_records`)."""
     username = authentik_username.strip()
     matrix = matrix_user_id.strip()
     if not username and not matrix:
@@ -98,8 +96,7 @@ def open_case(*, authentik_username: str = "", matrix_user_id: str = "") -> Case
     account, account_problem, made = _account(username)
     attributes = dict(account.attributes.get("invitation") or {}) if account else {}
     rooms, rooms_problem = _rooms(matrix)
-    subjects = [s for s in (username, matrix) if s]
-    return CaseFile(
+    return with_records(CaseFile(
         authentik_username=username,
         matrix_user_id=matrix,
         account=account,
@@ -109,19 +106,22 @@ def open_case(*, authentik_username: str = "", matrix_user_id: str = "") -> Case
         invitations_made=made,
         rooms=rooms,
         rooms_problem=rooms_problem,
-        journeys=_newest({j.id: j for s in subjects
-                          for j in journeys.search(member=s, limit=50)}.values()),
-        events=_newest({e.id: e for s in subjects
-                        for e in audit.search(audit.AuditFilter(member=s),
-                                              page_size=EVENTS_SHOWN).rows}.values()),
-        sanctions=tuple(sanctions.search(user_id=matrix)) if matrix else (),
+    ))
+
+
+def with_records(case: CaseFile) -> CaseFile:
+    """The case with the dashboard's records about the member read again (cheap: one database):
+    journeys, audited events, sanctions, notes. Names match exactly, never a part."""
+    subjects = case.subjects
+    return replace(
+        case,
+        journeys=tuple(journeys.search(subjects=subjects, limit=EVENTS_SHOWN)),
+        events=tuple(audit.search(audit.AuditFilter(subjects=subjects),
+                                  page_size=EVENTS_SHOWN).rows),
+        sanctions=(tuple(sanctions.search(member=case.matrix_user_id, limit=EVENTS_SHOWN))
+                   if case.matrix_user_id else ()),
         notes=tuple(notes_about(subjects)),
     )
-
-
-def _newest(items: Iterable[T]) -> tuple[T, ...]:
-    """Newest first, by id (journeys and audit rows are numbered as they are made)."""
-    return tuple(sorted(items, key=lambda item: item.id, reverse=True))
 
 
 def _account(username: str) -> tuple[User | None, str, tuple[InviteLink, ...]]:

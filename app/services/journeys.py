@@ -172,10 +172,15 @@ def search(
     member: str = "",
     actor: str = "",
     status: JourneyStatus | str | None = None,
+    subjects: Sequence[str] = (),
     limit: int = 50,
 ) -> list[JourneyView]:
-    """Newest first; `member` matches part of the name, username or Matrix ID."""
+    """Newest first; `member` matches part of the name, username or Matrix ID, `subjects`
+    one member's username or Matrix ID exactly."""
     query = select(Journey)
+    if subjects:
+        query = query.where(or_(Journey.authentik_username.in_(list(subjects)),
+                                Journey.matrix_user_id.in_(list(subjects))))
     if kind:
         query = query.where(Journey.kind == kind)
     if actor:

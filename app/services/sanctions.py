@@ -20,6 +20,7 @@ from typing import Any
 
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.db import audit_log
 from app.db.engine import rows_changed, session_scope
@@ -90,9 +91,12 @@ def _duration(duration: timedelta | None) -> timedelta | None:
 
 def impose(
     *, actor: str, user_id: str, room_ids: Sequence[str], kind: SanctionKind | str,
-    duration: timedelta | None, reason: str, notify: bool = False,
+    duration: timedelta | None, reason: str, notify: bool = False, submission_id: str = "",
 ) -> SanctionView:
-    """Ban, mute or kick `user_id` in the rooms now; its end is scheduled first (durably)."""
+    """Ban, mute or kick `user_id` in the rooms now; its end is scheduled first (durably).
+
+    A form's `submission_id` makes a repeat (a double click, a second tab) return the sanction
+    the first one imposed instead of imposing another."""
     try:
         sanction_kind = SanctionKind(kind)
     except ValueError:
@@ -103,14 +107,22 @@ def impose(
     why = clean_reason(reason)
     length = _duration(duration)
     now = utcnow()
-    with session_scope() as db:
-        row = Sanction(kind=sanction_kind, matrix_user_id=user, room_ids=rooms, reason=why,
-                       created_by=actor, created_at=now,
-                       ends_at=now + length if length else None,
-                       status=SanctionStatus.ACTIVE, previous={}, outcomes={}, notify=notify)
-        db.add(row)
-        db.flush()
-        sanction_id = row.id
+    if submission_id and (earlier := _submitted(submission_id)) is not None:
+        return earlier
+    try:
+        with session_scope() as db:
+            row = Sanction(kind=sanction_kind, matrix_user_id=user, room_ids=rooms, reason=why,
+                           created_by=actor, created_at=now,
+                           ends_at=now + length if length else None,
+                           status=SanctionStatus.ACTIVE, previous={}, outcomes={},
+                           notify=notify, submission_id=submission_id or None)
+            db.add(row)
+            db.flush()
+            sanction_id = row.id
+    except IntegrityError:  # the same submission, a moment ago, from another click or replica
+        if submission_id and (earlier := _submitted(submission_id)) is not None:
+            return earlier
+        raise
     if length is not None:
         _schedule(sanction_id, length)
     previous: dict[str, int | None] = {}
@@ -130,6 +142,12 @@ def impose(
               f"{' until ' + f'{now + length:%Y-%m-%d %H:%M} UTC' if length else ''}. "
               f"Reason: {why}")
     return get(sanction_id)
+
+
+def _submitted(submission_id: str) -> SanctionView | None:
+    with session_scope() as db:
+        row = db.scalar(select(Sanction).where(Sanction.submission_id == submission_id))
+        return _view(row) if row is not None else None
 
 
 def _schedule(sanction_id: int, length: timedelta) -> str:
@@ -282,10 +300,13 @@ def get(sanction_id: int) -> SanctionView:
 
 
 def search(
-    *, user_id: str = "", active: bool | None = None, limit: int = 100
+    *, user_id: str = "", member: str = "", active: bool | None = None, limit: int = 100
 ) -> list[SanctionView]:
-    """Newest first; `user_id` matches part of the Matrix ID or the reason."""
+    """Newest first; `user_id` matches part of the Matrix ID or the reason, `member` one
+    Matrix ID exactly."""
     query = select(Sanction)
+    if member:
+        query = query.where(Sanction.matrix_user_id == member)
     if text := user_id.strip():
         query = query.where(Sanction.matrix_user_id.ilike(f"%{text}%")
                             | Sanction.reason.ilike(f"%{text}%"))

@@ -50,6 +50,8 @@ def show(preview: removal.RemovalPreview) -> None:
             f"The bot is in {len(preview.elsewhere)} more room(s) where they are not (left or "
             "never joined): with a ban you may ban them there too, before they ever come."
         )
+    if preview.banned:
+        st.caption(f"They are banned already in {len(preview.banned)} of the bot's rooms.")
     if preview.rooms:
         st.dataframe(
             pd.DataFrame(

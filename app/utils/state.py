@@ -39,6 +39,25 @@ class SessionKey(StrEnum):
 
     # Audit log page
     AUDIT_FILTER = "audit_filter"
+    AUDIT_PICKED = "audit_picked"
+
+    # Sanctions page (and the sanctions on a case file)
+    SANCTIONS_NOTICE = "sanctions_notice"
+    SANCTIONS_ERROR = "sanctions_error"
+    SANCTIONS_MEMBER = "sanctions_member"
+    SANCTIONS_PREVIEW = "sanctions_preview"  # the member's rooms, found for the impose form
+    SANCTIONS_SHOW = "sanctions_show"
+    SANCTIONS_SEARCH = "sanctions_search"
+    SANCTIONS_SELECTED = "sanctions_selected"
+
+    # Case file page
+    CASE_OPEN = "case_open"  # ((username, matrix ID) asked for, CaseFile) of the open file
+    CASE_USERNAME = "case_username"
+    CASE_MATRIX = "case_matrix"
+    CASE_SEARCH = "case_search"
+    CASE_NOTE = "case_note"
+    CASE_NOTICE = "case_notice"
+    CASE_ERROR = "case_error"
 
     # Journeys page
     JOURNEYS_KIND = "journeys_kind"

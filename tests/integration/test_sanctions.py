@@ -7,6 +7,8 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -110,3 +112,25 @@ def test_extend_moves_the_end_and_bad_input_is_refused(journey_env: JourneyEnv) 
                          duration=None, reason="x")
     sanctions.lift(actor="mod", sanction_id=ban.id)
     assert env.synapse.membership(env.bot, room, member.user_id) == "leave"
+
+
+def test_a_double_submitted_sanction_is_imposed_once(journey_env: JourneyEnv) -> None:
+    env = journey_env
+    member = env.synapse.register()
+    room = env.room("Double")
+    env.synapse.add_member(env.bot, room, member)
+    submission = uuid.uuid4().hex
+
+    def submit() -> sanctions.SanctionView:
+        return sanctions.impose(actor="mod", user_id=member.user_id, room_ids=[room],
+                                kind="ban", duration=timedelta(hours=1), reason="twice",
+                                notify=True, submission_id=submission)
+
+    with ThreadPoolExecutor(2) as pool:  # two clicks at once (two tabs, two replicas)
+        first, second = pool.map(lambda _: submit(), range(2))
+    again = submit()  # and once more, later
+    assert first.id == second.id == again.id
+    assert [s.id for s in sanctions.search(member=member.user_id)] == [first.id]
+    impositions = search(AuditFilter(action="sanction.impose", subjects=(member.user_id,)))
+    assert impositions.total == 1
+    assert env.synapse.membership(env.bot, room, member.user_id) == "ban"

@@ -38,6 +38,8 @@ class Sanction(Base):
     outcomes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # per room, each phase
     timer_id: Mapped[str | None] = mapped_column(String(120))
     notify: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The form's submission: a double click imposes one sanction (find-or-create).
+    submission_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class CaseNote(Base):

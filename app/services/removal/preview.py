@@ -80,6 +80,7 @@ class RemovalPreview:
     # The bot's other rooms, where they are not (left, never joined): a ban can still land
     # there, pre-emptively, so they cannot come in later.
     elsewhere: tuple[str, ...] = ()
+    banned: tuple[str, ...] = ()  # the bot's rooms where they are banned already
 
     def room_ids(self, action: Action) -> list[str]:
         """The rooms where the bot's power allows `action`."""
@@ -166,6 +167,7 @@ def _live(
         **joined, **{lk.room_id: lk.value for lk in lookups if lk.ok and lk.value in PRESENT}}
     elsewhere = tuple(lk.room_id for lk in lookups
                       if lk.ok and lk.value not in PRESENT and lk.value is not Membership.BAN)
+    banned = tuple(lk.room_id for lk in lookups if lk.ok and lk.value is Membership.BAN)
     if source_used == "admin-api":
         note = (f"Found live: the server admin API lists {len(joined)} joined room(s) shared "
                 f"with the bot; the other {len(rest)} were read for invites and knocks.")
@@ -176,13 +178,14 @@ def _live(
         note += f" {len(failed)} room(s) could not be checked."
     return _with_power(client, user, present, source=source_used, note=note,
                        on_progress=on_progress, other_rooms=other, unchecked=failed,
-                       elsewhere=elsewhere)
+                       elsewhere=elsewhere, banned=banned)
 
 
 def _with_power(
     client: MatrixClient, user: str, present: Mapping[str, Membership | None], *, source: Source,
     note: str, on_progress: ProgressCallback | None, other_rooms: int = 0,
     unchecked: tuple[RoomOutcome, ...] = (), elsewhere: tuple[str, ...] = (),
+    banned: tuple[str, ...] = (),
 ) -> RemovalPreview:
     checked_at = utcnow()
     names = _names(client, list(present))
@@ -201,7 +204,7 @@ def _with_power(
         rooms.append(RoomPreview(room_id, name, str(membership), level, bot, kick, ban, why))
     rooms.sort(key=lambda r: (r.name.lower(), r.room_id))
     return RemovalPreview(user, _display_name(user), tuple(rooms), source, note, checked_at,
-                          unchecked, other_rooms, elsewhere)
+                          unchecked, other_rooms, elsewhere, banned)
 
 
 def _names(client: MatrixClient, room_ids: list[str]) -> dict[str, str]:

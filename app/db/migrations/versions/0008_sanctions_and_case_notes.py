@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("outcomes", sa.JSON(), nullable=False),
         sa.Column("timer_id", sa.String(120)),
         sa.Column("notify", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("submission_id", sa.String(64), unique=True),
         sa.CheckConstraint("kind IN ('ban', 'mute', 'kick')", name="kind"),
         sa.CheckConstraint("status IN ('active', 'lifted', 'expired')", name="status"),
     )

@@ -1,0 +1,88 @@
+"""Real browser, real homeserver, the Authentik fake over HTTP: open a member's case file from
+the users directory, add a note, impose a timed ban, see its time left, lift it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.services import case_file, sanctions
+from tests.e2e.conftest import goto, log_in, settle
+from tests.support.authentik_fake import AuthentikFake
+from tests.support.synapse import SynapseServer, TestUser
+
+pytestmark = [pytest.mark.browser, pytest.mark.synapse]
+
+ROW_MARKER_X = 20  # the selection checkbox column at the table's left edge
+HEADER_AND_HALF_ROW = 35 + 17  # the header row, then the middle of the first row
+
+
+def select_first_row(page: Page) -> None:
+    """st.dataframe draws on a canvas: click the first row's selection box where it is drawn."""
+    grid = page.locator("[data-testid=stDataFrame]").first
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + ROW_MARKER_X, box["y"] + HEADER_AND_HALF_ROW)
+    settle(page)
+
+
+def test_case_file_from_the_users_directory_note_timed_ban_and_lift(
+    page: Page, start_server, accounts_ready, *, authentik_fake: AuthentikFake,
+    authentik_http_url: str, synapse: SynapseServer, matrix_bot: TestUser,
+    make_matrix_user: Callable[..., TestUser],
+) -> None:
+    member = make_matrix_user()
+    room = synapse.create_room(matrix_bot, name=f"Case room {member.localpart}")
+    synapse.add_member(matrix_bot, room, member)
+    authentik_fake.add_user("trouble", name="Trouble Maker")
+    server = start_server(
+        AUTHENTIK_URL=authentik_http_url,
+        AUTHENTIK_TOKEN=authentik_fake.token,
+        MATRIX_HOMESERVER_URL=synapse.url,
+        MATRIX_ACCESS_TOKEN=matrix_bot.access_token,
+        MATRIX_BOT_USER_ID=matrix_bot.user_id,
+    )
+
+    goto(page, f"{server.url}/users")
+    log_in(page, "admin")
+    page.get_by_role("textbox", name="Search").fill("trouble")
+    page.get_by_role("textbox", name="Search").press("Enter")
+    settle(page)
+    expect(page.get_by_text("1 users match", exact=False)).to_be_visible()
+    select_first_row(page)
+    page.get_by_role("link", name="Open their case file").click()
+    settle(page)
+
+    expect(page.get_by_role("heading", name="Case files")).to_be_visible()
+    expect(page.get_by_text("Trouble Maker", exact=False)).to_be_visible()
+    page.get_by_role("textbox", name="Matrix ID").fill(member.user_id)
+    page.get_by_role("button", name="Open").click()
+    settle(page)
+    room_cell = page.locator("[role=gridcell]", has_text=f"Case room {member.localpart}")
+    expect(room_cell).to_have_count(1)
+
+    page.get_by_role("textbox", name="New note").fill("Warned in DM about link spam.")
+    page.get_by_role("button", name="Add note").click()
+    settle(page)
+    expect(page.get_by_text("Note added", exact=False)).to_be_visible()
+    expect(page.get_by_text("Warned in DM about link spam.")).to_be_visible()
+    assert [n.author for n in case_file.notes_about(["trouble"])] == ["admin"]
+
+    page.get_by_text("Impose a sanction").click()
+    page.get_by_role("textbox", name="Reason").fill("link spam")
+    page.get_by_role("button", name="Impose").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"banned .* in 1 of 1 room\(s\)"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"time left: (23 h \d+ min|1 d 0 h)"))).to_be_visible()
+    assert synapse.membership(matrix_bot, room, member.user_id) == "ban"
+
+    page.get_by_role("button", name="Lift now").click()
+    settle(page)
+    expect(page.get_by_text(re.compile(r"Sanction #\d+ lifted"))).to_be_visible()
+    assert synapse.membership(matrix_bot, room, member.user_id) == "leave"
+    [ban] = sanctions.search(member=member.user_id)
+    assert (ban.status, ban.ended_by) == ("lifted", "admin")
