@@ -11,6 +11,7 @@ import pytest
 from psycopg2 import sql
 from sqlalchemy.engine import make_url
 
+from app.auth.setup import SETUP_ANNOUNCED_ENV
 from app.db import migrate
 from app.db.engine import dispose_all
 from app.services import engine
@@ -29,6 +30,8 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Non
     for name in settings_env_names():
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DASHBOARD_ENV_FILE", "")
+    # `serve` run in-process marks the token as announced for its children: undone after.
+    monkeypatch.setenv(SETUP_ANNOUNCED_ENV, "")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dashboard.db'}")
     get_settings.cache_clear()
     yield

@@ -12,6 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.auth.setup import SETUP_ANNOUNCED_ENV
 from tests.support.db_fixtures import settings_env_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +95,7 @@ class StreamlitServer:
 
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
     """The environment for a server process: only what the test decides, no developer .env."""
-    env = {k: v for k, v in os.environ.items() if k not in settings_env_names()}
+    env = {k: v for k, v in os.environ.items()
+           if k not in settings_env_names() and k != SETUP_ANNOUNCED_ENV}
     env.update(DATABASE_URL=database_url, DASHBOARD_ENV_FILE="", **extra)
     return env
