@@ -10,7 +10,7 @@ from app.services import journey_runner, offboarding
 from app.services.journeys import JourneyView
 from app.services.offboarding import OffboardingPreview, OffboardingRequest
 from app.services.offboarding_steps import ROOMS, STEP_NAMES, TITLES
-from app.ui import journey_view, removal_preview
+from app.ui import approval_view, journey_view, removal_preview
 from app.ui.case_link import case_link
 from app.ui.feedback import show_error
 from app.ui.guard import action, require_page
@@ -41,20 +41,15 @@ def _preview(_identity: Identity) -> None:
         state[K.OFFBOARD_PROBLEM] = err
 
 
-@action(Role.ADMIN, Role.MODERATOR)
-def _run(identity: Identity, preview: OffboardingPreview) -> None:
-    """Start (or join) the journey of this preview's submission; the page follows it. The
-    member is who was typed (the preview only adds the rooms it found)."""
+def _request(preview: OffboardingPreview) -> OffboardingRequest:
+    """What was typed and chosen; the preview only adds the rooms it found."""
     state = st.session_state
-    if state.get(K.OFFBOARD_SUBMITTED) == state.get(K.OFFBOARD_SUBMISSION):
-        return  # the same submission again (a double click): one journey
-    _clear(K.OFFBOARD_PROBLEM)
     rooms = tuple(r.room_id for r in preview.rooms.rooms) if preview.rooms else ()
     if preview.rooms and state.get(K.OFFBOARD_ACTION) == "ban" and state.get(
         K.OFFBOARD_PREEMPTIVE
     ):
         rooms += preview.rooms.elsewhere  # banned where they are not, before they come
-    request = OffboardingRequest(
+    return OffboardingRequest(
         authentik_username=state.get(K.OFFBOARD_USERNAME, ""),
         matrix_user_id=state.get(K.OFFBOARD_MATRIX_ID, ""),
         reason=state.get(K.OFFBOARD_REASON, ""),
@@ -65,15 +60,31 @@ def _run(identity: Identity, preview: OffboardingPreview) -> None:
         delete_confirmation=state.get(K.OFFBOARD_CONFIRM, ""),
         room_ids=rooms,
     )
+
+
+@action(Role.ADMIN, Role.MODERATOR)
+def _run(identity: Identity, preview: OffboardingPreview) -> None:
+    """Start (or join) the journey of this preview's submission; the page follows it. Under
+    the two-person rule, file the request for a second admin instead."""
+    state = st.session_state
+    if state.get(K.OFFBOARD_SUBMITTED) == state.get(K.OFFBOARD_SUBMISSION):
+        return  # the same submission again (a double click): one journey
+    _clear(K.OFFBOARD_PROBLEM)
+    request = _request(preview)
     try:
-        started = offboarding.begin(
-            actor=identity.username, request=request, submission_id=state[K.OFFBOARD_SUBMISSION]
-        )
+        if offboarding.approval_rule(request):
+            asked = offboarding.request_approval(
+                actor=identity.username, request=request,
+                submission_id=state[K.OFFBOARD_SUBMISSION])
+            state[K.OFFBOARD_APPROVAL] = asked.id
+        else:
+            started = offboarding.begin(actor=identity.username, request=request,
+                                        submission_id=state[K.OFFBOARD_SUBMISSION])
+            state[K.OFFBOARD_FOLLOW] = started.journey.id
     except DashboardError as err:
         state[K.OFFBOARD_PROBLEM] = err
         return
     state[K.OFFBOARD_SUBMITTED] = state[K.OFFBOARD_SUBMISSION]
-    state[K.OFFBOARD_FOLLOW] = started.journey.id
     _clear(K.OFFBOARD_RESULT, K.OFFBOARD_PREVIEW, K.OFFBOARD_REASON, K.OFFBOARD_CONFIRM,
            K.OFFBOARD_DELETE)
 
@@ -181,8 +192,10 @@ def _plan(identity: Identity, preview: OffboardingPreview) -> None:
         if delete:
             st.text_input(f"Type {md(user.username)} to confirm the deletion",
                           key=K.OFFBOARD_CONFIRM)
+    why = offboarding.approval_rule(_request(preview))
+    approval_view.will_wait(why)
     st.button(
-        "Offboard now",
+        "Ask a second admin" if why else "Offboard now",
         type="primary",
         on_click=_run,
         args=(preview,),
@@ -207,6 +220,7 @@ def render() -> None:
         "remove them from every room — with a preview first."
     )
     _follow()
+    approval_view.status_box(st.session_state.get(K.OFFBOARD_APPROVAL))
     if result := st.session_state.get(K.OFFBOARD_RESULT):
         _show_result(result)
     left, right = st.columns(2)

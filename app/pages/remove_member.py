@@ -14,7 +14,7 @@ from app.services.journeys import JourneyView
 from app.services.offboarding_steps import ROOMS as REMOVAL_STEP
 from app.services.offboarding_steps import TITLES as REMOVAL_TITLES
 from app.services.outcomes import describe_outcome
-from app.ui import journey_view, removal_preview
+from app.ui import approval_view, journey_view, removal_preview
 from app.ui.case_link import case_link
 from app.ui.feedback import show_error
 from app.ui.guard import require_page, ui_only
@@ -109,26 +109,34 @@ def _confirm(actor: str, plan: RemovalPlan) -> None:
         quoted = "\n".join(f"> {md(line)}" for line in plan.message_text.splitlines())
         text += f"\n\nFirst posted in each room:\n\n{quoted}"
     st.warning(text, icon=":material/gavel:")
+    request = room_journeys.RemovalRequest(
+        user_id=plan.user_id, room_ids=plan.room_ids, action=plan.action,
+        reason=plan.reason, message_key=plan.message_key,
+        custom_message=plan.custom_message, display_name=plan.display_name,
+    )
+    why = room_journeys.removal_approval_rule(request)
+    approval_view.will_wait(why)
     left, right = st.columns([1, 4])
-    confirmed = left.button(f"Confirm {plan.action}", type="primary",
-                            key=SessionKey.REMOVE_CONFIRM)
+    confirmed = left.button("Ask a second admin" if why else f"Confirm {plan.action}",
+                            type="primary", key=SessionKey.REMOVE_CONFIRM)
     right.button("Cancel", key=SessionKey.REMOVE_CANCEL, on_click=_clear,
                  args=(SessionKey.REMOVE_PLAN,))
-    if confirmed:  # a second click is the same submission: it joins the same journey
-        request = room_journeys.RemovalRequest(
-            user_id=plan.user_id, room_ids=plan.room_ids, action=plan.action,
-            reason=plan.reason, message_key=plan.message_key,
-            custom_message=plan.custom_message, display_name=plan.display_name,
-        )
-        try:
+    if not confirmed:
+        return
+    try:  # a second click is the same submission: the same journey, or the same request
+        if why:
+            asked = room_journeys.request_removal_approval(
+                actor=actor, request=request, submission_id=plan.submission_id)
+            st.session_state[SessionKey.REMOVE_APPROVAL] = asked.id
+        else:
             started = room_journeys.begin_removal(actor=actor, request=request,
                                                   submission_id=plan.submission_id)
-        except DashboardError as err:
-            st.session_state[SessionKey.REMOVE_ERROR] = err
-            st.rerun()
-        st.session_state[SessionKey.REMOVE_FOLLOW] = started.journey.id
-        _clear(SessionKey.REMOVE_PLAN, SessionKey.REMOVE_ERROR)
+            st.session_state[SessionKey.REMOVE_FOLLOW] = started.journey.id
+    except DashboardError as err:
+        st.session_state[SessionKey.REMOVE_ERROR] = err
         st.rerun()
+    _clear(SessionKey.REMOVE_PLAN, SessionKey.REMOVE_ERROR)
+    st.rerun()
 
 
 def _follow() -> JourneyView | None:
@@ -193,6 +201,7 @@ def render() -> None:
         _find(user_id)
     if error := st.session_state.get(SessionKey.REMOVE_ERROR):
         show_error(error)
+    approval_view.status_box(st.session_state.get(SessionKey.REMOVE_APPROVAL))
     preview: removal.RemovalPreview | None = st.session_state.get(SessionKey.REMOVE_PREVIEW)
     journey = _follow()
     labels = {r.room_id: r.name for r in preview.rooms} if preview else {}

@@ -24,11 +24,12 @@ from app.services.users import (
     UserQuery,
     UserRow,
 )
-from app.ui import account_fields, user_detail
+from app.ui import account_fields, approval_view, user_detail
 from app.ui.account_fields import authentik_groups
 from app.ui.case_link import case_link
 from app.ui.feedback import field_error, show_error
 from app.ui.guard import action, require_page, ui_only
+from app.ui.journey_view import new_submission_id
 from app.ui.text import md
 from app.utils.enums import Role
 from app.utils.errors import DashboardError, InputError
@@ -208,9 +209,23 @@ def _request_bulk(
     action = state.get(K.USERS_BULK_ACTION, BulkAction.DEACTIVATE)
     confirm = state.get(K.USERS_BULK_CONFIRM, "")
     try:
-        users.check_bulk(action=action, users=chosen, group=group, confirm=confirm)
+        chosen_action = users.check_bulk(action=action, users=chosen, group=group,
+                                         confirm=confirm)
+        if users.approval_rule(chosen_action, len(chosen)):  # two-person rule: ask instead
+            asked = users.request_bulk(
+                actor=_identity.username, action=chosen_action, users=chosen, group=group,
+                confirm=confirm, submission_id=state.setdefault(K.USERS_BULK_SUBMISSION,
+                                                                new_submission_id()))
+            state[K.USERS_APPROVAL] = asked.id
+            state.pop(K.USERS_BULK_SUBMISSION, None)  # the next request is a new one
+            state[K.USERS_BULK_CONFIRM] = ""
+            _clear_selection()
+            return
     except InputError as err:
         state[K.USERS_BULK_ERRORS] = {err.field: [err.message]}
+        return
+    except DashboardError as err:
+        state[K.USERS_BULK_ERRORS] = {"action": [str(err)]}
         return
     state[K.USERS_BULK_PENDING] = {
         "action": action,
@@ -247,8 +262,9 @@ def _bulk_bar(selected: list[UserRow], groups: list[GroupChoice]) -> None:
             cols[2].text_input(
                 f"Type DELETE or {len(selected)} to confirm", key=K.USERS_BULK_CONFIRM
             )
+        why = users.approval_rule(BulkAction(action or BulkAction.ACTIVATE), len(selected))
         cols[3].button(
-            "Run",
+            "Ask a second admin" if why else "Run",
             type="primary",
             on_click=_request_bulk,
             args=(selected, by_pk),
@@ -256,6 +272,7 @@ def _bulk_bar(selected: list[UserRow], groups: list[GroupChoice]) -> None:
         )
         for field in ("group", "confirm", "selection", "action"):
             field_error(errors, field)
+        approval_view.will_wait(why)
 
 
 def _run_pending(actor: str) -> None:
@@ -351,6 +368,7 @@ def render() -> None:
     _filters(groups)
     _run_pending(identity.username)
     _results()
+    approval_view.status_box(st.session_state.get(K.USERS_APPROVAL))
     query = _query()
     try:
         result = _shown(query)

@@ -50,6 +50,8 @@ WORKFLOW_MODULES: tuple[str, ...] = (
     "app.services.room_journeys",
     "app.services.sanctions",
     "app.services.intended_groups_job",
+    "app.services.approvals",
+    "app.services.users.bulk_actions",  # registers how an approved bulk action runs
 )
 
 _lock = threading.Lock()

@@ -4,11 +4,12 @@ one per submission and member, resumed after a crash, retryable."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from app.auth.account_rules import role_of
-from app.services import connections, journey_runner, journeys, protected, removal
+from app.services import approvals, connections, journey_runner, journeys, protected, removal
 from app.services import offboarding_steps as steps
 from app.services.invite_links import InviteLink
 from app.services.journey_runner import Plan, Started, finished
@@ -16,7 +17,7 @@ from app.services.journeys import JourneyView
 from app.utils.authentik import User
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
-from app.utils.enums import AuditAction, JourneyKind, Role
+from app.utils.enums import ApprovalKind, AuditAction, JourneyKind, Role
 from app.utils.errors import DashboardError, InputError, NotConfigured
 from app.utils.matrix import ids as matrix_ids
 
@@ -124,11 +125,27 @@ def check_request(request: OffboardingRequest) -> OffboardingRequest:
     )
 
 
-def begin(*, actor: str, request: OffboardingRequest, submission_id: str) -> Started:
+def approval_rule(request: OffboardingRequest) -> str:
+    """Why this offboarding waits for a second admin ("" when it does not)."""
+    account = bool(request.authentik_username.strip())
+    return approvals.rule_for(
+        deletes=account and request.delete_account,
+        deactivates=account and not request.delete_account,
+        bans_in=len(request.room_ids) if request.action == "ban" else 0,
+    )
+
+
+def begin(
+    *, actor: str, request: OffboardingRequest, submission_id: str,
+    approval_id: int | None = None,
+) -> Started:
     """Check the request and who asks, refuse protected targets, then find or start the
-    journey of this submission (or the one running for this member). Returns at once."""
+    journey of this submission (or the one running for this member). Returns at once. Under
+    the two-person rule only an approved request's run gets past `approvals.require`."""
     request = check_request(request)
     _check_authority(actor, request)
+    approvals.require(approval_rule(request), approval_id=approval_id,
+                      kind=ApprovalKind.OFFBOARDING, payload=asdict(request))
     member = request.authentik_username or request.matrix_user_id
     return journey_runner.start(
         kind=KIND,
@@ -140,6 +157,46 @@ def begin(*, actor: str, request: OffboardingRequest, submission_id: str) -> Sta
         authentik_username=request.authentik_username,
         matrix_user_id=request.matrix_user_id,
     )
+
+
+def request_approval(
+    *, actor: str, request: OffboardingRequest, submission_id: str
+) -> approvals.ApprovalView:
+    """File the offboarding for a second admin, checked as if it ran now."""
+    request = check_request(request)
+    _check_authority(actor, request)
+    why = approval_rule(request)
+    if not why:
+        raise InputError("Offboarding", "this needs no approval: offboard now")
+    return approvals.request(
+        actor=actor, kind=ApprovalKind.OFFBOARDING, why=why, summary=describe(request),
+        payload=asdict(request), submission_id=submission_id,
+        member=request.authentik_username or request.matrix_user_id,
+    )
+
+
+def describe(request: OffboardingRequest) -> str:
+    """What the offboarding will do, in a sentence (for the admin who approves it)."""
+    parts = []
+    if request.authentik_username:
+        verb = "delete" if request.delete_account else "deactivate"
+        parts.append(f"{verb} the Authentik account {request.authentik_username} and revoke "
+                     "the invitations they made")
+    if request.matrix_user_id:
+        parts.append(f"{request.action} {request.matrix_user_id} in "
+                     f"{len(request.room_ids)} room(s)")
+    message = f"; message: {request.message_key}" if request.message_key else ""
+    return f"Offboard: {'; '.join(parts)}. Reason: {request.reason}{message}."
+
+
+def _run_approved(payload: Mapping[str, Any], approval: approvals.ApprovalView) -> dict[str, Any]:
+    request = OffboardingRequest(**{**payload, "room_ids": tuple(payload.get("room_ids") or ())})
+    started = begin(actor=approval.requested_by, request=request,
+                    submission_id=f"approval-{approval.id}", approval_id=approval.id)
+    return {"journey": started.journey.id}
+
+
+approvals.register(ApprovalKind.OFFBOARDING, _run_approved)
 
 
 def follow(

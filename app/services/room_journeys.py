@@ -9,10 +9,11 @@ a crash resumed by the engine, failed rooms retried by a new run.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from app.services import connections, journey_runner, journeys, room_invites
+from app.services import approvals, connections, journey_runner, journeys, room_invites
 from app.services.journey_runner import (
     Plan,
     RoomResults,
@@ -28,7 +29,7 @@ from app.services.offboarding_steps import ROOMS as REMOVAL_STEP
 from app.services.offboarding_steps import TITLES as REMOVAL_TITLES
 from app.services.offboarding_steps import room_removal_step
 from app.services.removal import ACTIONS, MESSAGE_KEYS, clean_reason, target_user
-from app.utils.enums import JourneyKind
+from app.utils.enums import ApprovalKind, JourneyKind
 from app.utils.errors import InputError
 from app.utils.matrix import ids as matrix_ids
 
@@ -76,22 +77,66 @@ class RemovalRequest:
     display_name: str = ""
 
 
-def begin_removal(*, actor: str, request: RemovalRequest, submission_id: str) -> Started:
-    """Check everything before any request, then find or start the journey."""
+def _checked_removal(request: RemovalRequest) -> RemovalRequest:
     user = target_user(request.user_id, connections.matrix())
     if request.action not in ACTIONS:
         raise InputError("Action", "choose kick or ban")
     if request.message_key and request.message_key not in MESSAGE_KEYS:
         raise InputError("Message", f"choose one of {', '.join(MESSAGE_KEYS)}")
-    cleaned = RemovalRequest(
+    return RemovalRequest(
         **{**asdict(request), "user_id": user, "reason": clean_reason(request.reason),
            "room_ids": tuple(matrix_ids.room_list(request.room_ids))}
     )
+
+
+def removal_approval_rule(request: RemovalRequest) -> str:
+    """Why this removal waits for a second admin ("" when it does not)."""
+    return approvals.rule_for(bans_in=len(request.room_ids) if request.action == "ban" else 0)
+
+
+def begin_removal(
+    *, actor: str, request: RemovalRequest, submission_id: str, approval_id: int | None = None
+) -> Started:
+    """Check everything before any request, then find or start the journey. Under the
+    two-person rule only an approved request's run gets past `approvals.require`."""
+    cleaned = _checked_removal(request)
+    approvals.require(removal_approval_rule(cleaned), approval_id=approval_id,
+                      kind=ApprovalKind.REMOVAL, payload=asdict(cleaned))
+    user = cleaned.user_id
     return journey_runner.start(
         kind=JourneyKind.REMOVAL, submission_id=submission_id, actor=actor,
         dedupe_key=_same_work(JourneyKind.REMOVAL, user, cleaned.room_ids, cleaned.action),
         params=asdict(cleaned), member_name=request.display_name or user, matrix_user_id=user,
     )
+
+
+def request_removal_approval(
+    *, actor: str, request: RemovalRequest, submission_id: str
+) -> approvals.ApprovalView:
+    """File the removal for a second admin, checked as if it ran now."""
+    cleaned = _checked_removal(request)
+    why = removal_approval_rule(cleaned)
+    if not why:
+        raise InputError("Removal", "this needs no approval: confirm it")
+    message = f"; message: {cleaned.message_key}" if cleaned.message_key else ""
+    return approvals.request(
+        actor=actor, kind=ApprovalKind.REMOVAL, why=why,
+        summary=(f"{cleaned.action.capitalize()} {cleaned.user_id} in "
+                 f"{len(cleaned.room_ids)} room(s). Reason: {cleaned.reason}{message}."),
+        payload=asdict(cleaned), submission_id=submission_id, member=cleaned.user_id,
+    )
+
+
+def _removal_approved(
+    payload: Mapping[str, Any], approval: approvals.ApprovalView
+) -> dict[str, Any]:
+    request = RemovalRequest(**{**payload, "room_ids": tuple(payload.get("room_ids") or ())})
+    started = begin_removal(actor=approval.requested_by, request=request,
+                            submission_id=f"approval-{approval.id}", approval_id=approval.id)
+    return {"journey": started.journey.id}
+
+
+approvals.register(ApprovalKind.REMOVAL, _removal_approved)
 
 
 def begin_invites(

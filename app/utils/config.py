@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     # Invite links: working invitations one person may hold at once (0: no limit)
     invite_quota: int = Field(0, ge=0, le=10_000)
 
+    # Two-person rule: which actions wait for a second admin's approval ("" = none). A list of
+    # delete, deactivate, ban (from TWO_PERSON_BAN_ROOMS rooms or more), bulk (over
+    # TWO_PERSON_BULK_USERS users); a request not decided in APPROVAL_VALID_HOURS expires.
+    two_person_rule: str = Field("", pattern=r"^\s*((delete|deactivate|ban|bulk)\s*(,\s*|$))*$")
+    two_person_ban_rooms: int = Field(5, ge=1, le=10_000)
+    two_person_bulk_users: int = Field(10, ge=1, le=100_000)
+    approval_valid_hours: float = Field(24, gt=0, le=24 * 30)
+
     # Onboarding
     auto_remove_from_indoc: bool = True
     welcome_dm_delay_seconds: float = Field(5, ge=0, le=120)
@@ -80,6 +88,11 @@ class Settings(BaseSettings):
     oidc_cookie_secret: SecretStr | None = None
     oidc_admin_group: str = Field("dashboard-admins", min_length=1)
     oidc_moderator_group: str = Field("dashboard-moderators", min_length=1)
+
+    @property
+    def two_person_actions(self) -> frozenset[str]:
+        """The kinds of action TWO_PERSON_RULE names (delete, deactivate, ban, bulk)."""
+        return frozenset(p.strip() for p in self.two_person_rule.split(",") if p.strip())
 
     @field_validator("database_url")
     @classmethod

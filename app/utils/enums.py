@@ -92,6 +92,22 @@ class SanctionStatus(StrEnum):
     EXPIRED = "expired"  # ended on time, by itself
 
 
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"  # waiting for a second admin
+    APPROVED = "approved"  # approved; running
+    DONE = "done"  # ran (see its result)
+    FAILED = "failed"  # ran and was refused (see its result)
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the admin who asked
+    EXPIRED = "expired"  # nobody decided in time
+
+
+class ApprovalKind(StrEnum):
+    USERS_BULK = "users_bulk"
+    OFFBOARDING = "offboarding"
+    REMOVAL = "removal"
+
+
 class AuditAction(StrEnum):
     """Every action the audit log records; the value is what the `action` column holds."""
 
@@ -144,6 +160,12 @@ class AuditAction(StrEnum):
     SANCTION_EXPIRE = "sanction.expire"
     SANCTION_EXTEND = "sanction.extend"
     CASE_NOTE = "case.note"
+    APPROVAL_REQUEST = "approval.request"
+    APPROVAL_APPROVE = "approval.approve"
+    APPROVAL_REJECT = "approval.reject"
+    APPROVAL_WITHDRAW = "approval.withdraw"
+    APPROVAL_EXPIRE = "approval.expire"
+    APPROVAL_RUN = "approval.run"
     JOURNEY_START = "journey.start"
     JOURNEY_RETRY = "journey.retry"
     JOURNEY_CANCEL = "journey.cancel"

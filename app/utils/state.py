@@ -50,6 +50,14 @@ class SessionKey(StrEnum):
     SANCTIONS_SEARCH = "sanctions_search"
     SANCTIONS_SELECTED = "sanctions_selected"
 
+    # Approvals (two-person rule): the page, and the request a page filed for its user
+    APPROVALS_NOTICE = "approvals_notice"
+    APPROVALS_ERROR = "approvals_error"
+    USERS_APPROVAL = "users_approval"  # id of the request the bulk bar filed
+    USERS_BULK_SUBMISSION = "users_bulk_submission"
+    OFFBOARD_APPROVAL = "offboard_approval"
+    REMOVE_APPROVAL = "remove_approval"
+
     # Case file page
     CASE_OPEN = "case_open"  # ((username, matrix ID) asked for, CaseFile) of the open file
     CASE_USERNAME = "case_username"

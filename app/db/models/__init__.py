@@ -9,6 +9,7 @@ from app.db.models.accounts import (
 )
 from app.db.models.audit import AuditBudget, AuditEvent
 from app.db.models.base import Base, utcnow
+from app.db.models.governance import Approval
 from app.db.models.journeys import (
     Journey,
     JourneyStep,
@@ -27,6 +28,7 @@ from app.db.models.rooms import (
 
 __all__ = [
     "Account",
+    "Approval",
     "AuditBudget",
     "AuditEvent",
     "Base",

@@ -14,8 +14,10 @@ from app.services.users.bulk_actions import (
     BulkAction,
     BulkOutcome,
     Selected,
+    approval_rule,
     bulk,
     check_bulk,
+    request_bulk,
 )
 from app.services.users.create import (
     CreatedUser,
@@ -70,6 +72,7 @@ __all__ = [
     "UserPage",
     "UserQuery",
     "UserRow",
+    "approval_rule",
     "bulk",
     "check_bulk",
     "create_account",
@@ -82,6 +85,7 @@ __all__ = [
     "page",
     "page_sizes",
     "recovery_link",
+    "request_bulk",
     "set_credential",
     "suggest_username",
     "user_detail",

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from app.db import audit_log
-from app.services import connections, protected
+from app.services import approvals, connections, protected
 from app.services.users.create import recovery_link
 from app.services.users.directory import CountProgress, GroupChoice
 from app.utils.authentik import (
@@ -27,7 +28,7 @@ from app.utils.authentik import (
     AuthentikUnreachable,
 )
 from app.utils.authentik import validation as check
-from app.utils.enums import AuditAction, AuditOutcome
+from app.utils.enums import ApprovalKind, AuditAction, AuditOutcome
 from app.utils.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -142,13 +143,18 @@ def bulk(
     confirm: str = "",
     progress: CountProgress | None = None,
     concurrency: int = CONCURRENCY,
+    approval_id: int | None = None,
 ) -> list[BulkOutcome]:
     """Do `action` to every selected user; one outcome per user, in the selection's order.
 
     Requests run in a few worker threads; audit rows and `progress` calls happen in the
-    calling thread (a Streamlit page's progress bar needs its script thread).
+    calling thread (a Streamlit page's progress bar needs its script thread). Under the
+    two-person rule only an approved request's run gets past `approvals.require`.
     """
     chosen = check_bulk(action=action, users=users, group=group, confirm=confirm)
+    approvals.require(approval_rule(chosen, len(users)), approval_id=approval_id,
+                      kind=ApprovalKind.USERS_BULK,
+                      payload=_payload(chosen, users, group, confirm))
     client = connections.authentik()
     spared = protected.protected_authentik_pks() if chosen in _PROTECTED_FROM else {}
     stop = threading.Event()
@@ -182,6 +188,57 @@ def bulk(
     failed = sum(not o.ok for o in outcomes.values())
     logger.info("bulk %s by %s: %d users, %d failed", chosen, actor, len(users), failed)
     return [outcomes[u.pk] for u in users]
+
+
+def approval_rule(action: BulkAction, count: int) -> str:
+    """Why this bulk action waits for a second admin ("" when it does not). A reset is never
+    held: it changes nothing by itself, and its links are for the admin who asked."""
+    if action is BulkAction.RESET:
+        return ""
+    return approvals.rule_for(deletes=action is BulkAction.DELETE,
+                              deactivates=action is BulkAction.DEACTIVATE, users=count)
+
+
+def _payload(action: BulkAction, users: Sequence[Selected], group: GroupChoice | None,
+             confirm: str) -> dict[str, Any]:
+    return {"action": str(action), "users": [asdict(u) for u in users],
+            "group": asdict(group) if group is not None and action in NEEDS_GROUP else None,
+            "confirm": confirm.strip() if action is BulkAction.DELETE else ""}
+
+
+def request_bulk(
+    *, actor: str, action: BulkAction | str, users: Sequence[Selected],
+    group: GroupChoice | None = None, confirm: str = "", submission_id: str,
+) -> approvals.ApprovalView:
+    """File the bulk action for a second admin, with what it will do, checked as if it ran."""
+    chosen = check_bulk(action=action, users=users, group=group, confirm=confirm)
+    why = approval_rule(chosen, len(users))
+    if not why:
+        raise InputError("action", "this needs no approval: run it")
+    names = ", ".join(u.username for u in users[:20]) + (" …" if len(users) > 20 else "")
+    target = f" ({group.name})" if group is not None and chosen in NEEDS_GROUP else ""
+    return approvals.request(
+        actor=actor, kind=ApprovalKind.USERS_BULK, why=why,
+        summary=f"{LABELS[chosen]}{target}: {len(users)} Authentik user(s): {names}",
+        payload=_payload(chosen, users, group, confirm), submission_id=submission_id,
+        member=users[0].username if len(users) == 1 else "",
+    )
+
+
+def _run_approved(payload: Mapping[str, Any], approval: approvals.ApprovalView) -> dict[str, Any]:
+    group = payload.get("group")
+    outcomes = bulk(
+        actor=approval.requested_by, action=payload["action"],
+        users=[Selected(**u) for u in payload["users"]],
+        group=GroupChoice(**group) if group else None, confirm=payload.get("confirm", ""),
+        approval_id=approval.id,
+    )
+    failed = sum(not o.ok for o in outcomes)
+    return {"done": len(outcomes) - failed, "failed": failed,
+            "outcomes": [{"user": o.username, "ok": o.ok, "reason": o.reason} for o in outcomes]}
+
+
+approvals.register(ApprovalKind.USERS_BULK, _run_approved)
 
 
 @dataclass(frozen=True)
