@@ -45,8 +45,9 @@ def record(
     member: str = "",
     details: Mapping[str, Any] | None = None,
     db: Session | None = None,
-) -> None:
-    """Append one event. Pass `db` to commit it atomically with the action's own writes."""
+) -> int:
+    """Append one event; its id. Pass `db` to commit it atomically with the action's own
+    writes."""
     event = AuditEvent(
         occurred_at=utcnow(),
         actor=actor[:150],
@@ -59,9 +60,12 @@ def record(
     logger.info("audit %s by %s on %s: %s", action, actor, target or member or "-", outcome)
     if db is not None:
         db.add(event)
-        return
+        db.flush()
+        return event.id
     with session_scope() as own:
         own.add(event)
+        own.flush()
+        return event.id
 
 
 @dataclass

@@ -51,6 +51,7 @@ WORKFLOW_MODULES: tuple[str, ...] = (
     "app.services.sanctions",
     "app.services.intended_groups_job",
     "app.services.approvals",
+    "app.services.undo",
     "app.services.users.bulk_actions",  # registers how an approved bulk action runs
 )
 

@@ -166,6 +166,13 @@ def get(journey_id: int) -> JourneyView:
         return _view(journey)
 
 
+def by_workflow_id(workflow_id: str) -> JourneyView | None:
+    """The journey the engine runs as `workflow_id` (its first run's ID), if any."""
+    with session_scope() as db:
+        journey = db.scalar(select(Journey).where(Journey.workflow_id == workflow_id))
+        return _view(journey) if journey is not None else None
+
+
 def search(
     *,
     kind: JourneyKind | str | None = None,

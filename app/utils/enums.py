@@ -42,6 +42,7 @@ class JourneyKind(StrEnum):
     OFFBOARDING = "offboarding"
     REMOVAL = "removal"  # remove a member from chosen rooms (Remove from rooms page)
     ROOM_INVITES = "room_invites"  # invite a member to chosen rooms (Invite to rooms page)
+    UNDO = "undo"  # undo a bulk action: a journey or a batch of Authentik users
 
 
 class JourneyStatus(StrEnum):
@@ -166,6 +167,10 @@ class AuditAction(StrEnum):
     APPROVAL_WITHDRAW = "approval.withdraw"
     APPROVAL_EXPIRE = "approval.expire"
     APPROVAL_RUN = "approval.run"
+    USER_BULK = "authentik.users.bulk"  # one row per batch: who, what, each user's before
+    UNDO_START = "undo.start"
+    UNDO_ROOMS = "undo.rooms"
+    UNDO_ACCOUNTS = "undo.accounts"
     JOURNEY_START = "journey.start"
     JOURNEY_RETRY = "journey.retry"
     JOURNEY_CANCEL = "journey.cancel"

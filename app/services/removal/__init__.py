@@ -19,6 +19,7 @@ from app.services.removal.preview import (
     Source,
     power_verdict,
     preview_removal,
+    room_names,
     target_user,
 )
 from app.services.removal.remove import (
@@ -54,5 +55,6 @@ __all__ = [
     "removal_message",
     "remove_from_rooms",
     "retry_failed",
+    "room_names",
     "target_user",
 ]

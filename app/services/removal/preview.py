@@ -188,7 +188,7 @@ def _with_power(
     banned: tuple[str, ...] = (),
 ) -> RemovalPreview:
     checked_at = utcnow()
-    names = _names(client, list(present))
+    names = room_names(client, list(present))
     powers = fan_out(client, client.power_levels, list(present), phase="Checking power levels",
                      on_progress=on_progress)
     rooms = []
@@ -207,7 +207,7 @@ def _with_power(
                           unchecked, other_rooms, elsewhere, banned)
 
 
-def _names(client: MatrixClient, room_ids: list[str]) -> dict[str, str]:
+def room_names(client: MatrixClient, room_ids: list[str]) -> dict[str, str]:
     """Room names from the room catalog; rooms it does not know yet are read live."""
     names = {room_id: view.label for room_id, view in rooms_by_id(room_ids).items()}
     unknown = [room_id for room_id in room_ids if room_id not in names]

@@ -81,6 +81,7 @@ class BulkOutcome:
     ok: bool
     reason: str = ""
     recovery_link: str | None = field(default=None, repr=False)
+    batch: int | None = None  # the audit row recording the whole batch (Undo starts there)
 
     @property
     def status(self) -> str:
@@ -113,6 +114,17 @@ def check_bulk(
     if chosen is BulkAction.DELETE and confirm.strip() not in (DELETE_WORD, str(len(users))):
         raise InputError("confirm", f"type {DELETE_WORD} or {len(users)} to delete these users")
     return chosen
+
+
+def _before(
+    client: AuthentikClient, action: BulkAction, user: Selected, group: GroupChoice | None
+) -> dict[str, bool]:
+    """What an undo needs to know: was the user active, or in the group, before?"""
+    if action in (BulkAction.ACTIVATE, BulkAction.DEACTIVATE):
+        return {"active": client.get_user(user.pk).is_active}
+    if action in NEEDS_GROUP and group is not None:
+        return {"in_group": group.pk in client.get_user(user.pk).groups}
+    return {}
 
 
 def _apply(
@@ -166,7 +178,9 @@ def bulk(
         if user.pk in spared:
             return _Attempt(user, reason=f"skipped: {spared[user.pk]}")
         try:
-            return _Attempt(user, done=True, link=_apply(client, chosen, user, group))
+            before = _before(client, chosen, user, group)
+            return _Attempt(user, done=True, link=_apply(client, chosen, user, group),
+                            before=before)
         except (AuthentikUnreachable, AuthentikTokenRejected) as err:
             if not stop_reason:
                 stop_reason.append(str(err))
@@ -175,19 +189,40 @@ def bulk(
         except AuthentikError as err:
             return _Attempt(user, done=True, error=err)
 
-    outcomes: dict[int, BulkOutcome] = {}
+    attempts: dict[int, _Attempt] = {}
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = [pool.submit(one, user) for user in users]
         for count, future in enumerate(as_completed(futures), start=1):
             attempt = future.result()
             if attempt.done:
                 _audit(actor, chosen, attempt, group)
-            outcomes[attempt.user.pk] = attempt.outcome()
+            attempts[attempt.user.pk] = attempt
             if progress is not None:
                 progress(count, len(users))
-    failed = sum(not o.ok for o in outcomes.values())
+    ordered = [attempts[u.pk] for u in users]
+    batch = _record_batch(actor, chosen, ordered, group)
+    outcomes = [a.outcome(batch) for a in ordered]
+    failed = sum(not o.ok for o in outcomes)
     logger.info("bulk %s by %s: %d users, %d failed", chosen, actor, len(users), failed)
-    return [outcomes[u.pk] for u in users]
+    return outcomes
+
+
+def _record_batch(actor: str, action: BulkAction, attempts: Sequence[_Attempt],
+                  group: GroupChoice | None) -> int:
+    """The batch as one audit row: what was done to whom, and each user's state before (what
+    an undo reads)."""
+    failed = sum(1 for a in attempts if a.error is not None or not a.done)
+    return audit_log.record(
+        actor=actor, action=AuditAction.USER_BULK,
+        outcome=(AuditOutcome.OK if not failed else
+                 AuditOutcome.FAILED if failed == len(attempts) else AuditOutcome.PARTIAL),
+        target=f"{len(attempts)} user(s)",
+        member=attempts[0].user.username if len(attempts) == 1 else "",
+        details={"bulk_action": str(action),
+                 "group": asdict(group) if group is not None and action in NEEDS_GROUP else None,
+                 "users": [{"pk": a.user.pk, "username": a.user.username,
+                            "ok": a.done and a.error is None, **a.before} for a in attempts]},
+    )
 
 
 def approval_rule(action: BulkAction, count: int) -> str:
@@ -248,14 +283,15 @@ class _Attempt:
     link: str | None = field(default=None, repr=False)
     error: Exception | None = None
     reason: str = ""
+    before: dict[str, bool] = field(default_factory=dict)
 
-    def outcome(self) -> BulkOutcome:
+    def outcome(self, batch: int | None = None) -> BulkOutcome:
         u = self.user
         if self.error is not None:
-            return BulkOutcome(u.pk, u.username, False, str(self.error))
+            return BulkOutcome(u.pk, u.username, False, str(self.error), batch=batch)
         if not self.done:
-            return BulkOutcome(u.pk, u.username, False, self.reason)
-        return BulkOutcome(u.pk, u.username, True, recovery_link=self.link)
+            return BulkOutcome(u.pk, u.username, False, self.reason, batch=batch)
+        return BulkOutcome(u.pk, u.username, True, recovery_link=self.link, batch=batch)
 
 
 def _audit(actor: str, action: BulkAction, attempt: _Attempt, group: GroupChoice | None) -> None:
