@@ -8,11 +8,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from app.services import audit
+from app.services import audit, undo
+from app.ui import undo_view
 from app.ui.case_link import case_link
 from app.ui.guard import guarded_download, require_page
 from app.ui.text import md
-from app.utils.enums import AuditOutcome, Role
+from app.utils.enums import AuditAction, AuditOutcome, Role
 from app.utils.state import SessionKey
 
 PAGE_SIZE = 50
@@ -91,11 +92,17 @@ def render() -> None:
 
 
 def _member_link(picked: list[audit.AuditRow]) -> None:
-    """The case file of the member in the row picked."""
+    """The case file of the member in the row picked; its undo, for a bulk action."""
     if not picked:
-        st.caption("Pick a row to open its member's case file.")
+        st.caption("Pick a row to open its member's case file, or to undo a bulk action.")
         return
-    member = picked[0].member
+    row = picked[0]
+    if row.action == AuditAction.USER_BULK:
+        undo_view.panel(undo.BATCH, row.id, prefix="audit")
+    elif (row.action == AuditAction.JOURNEY_START
+          and str(row.target).split(" #")[0] in undo.UNDOABLE):
+        undo_view.panel(undo.JOURNEY, int(row.details["journey"]), prefix="audit")
+    member = row.member
     if not member:
         st.caption("That event is about no member.")
         return

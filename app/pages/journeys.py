@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from app.auth.identity import Identity
-from app.services import journey_runner, journeys
+from app.services import journey_runner, journeys, undo
 from app.services.journeys import JourneyView
-from app.ui import journey_view
+from app.ui import journey_view, undo_view
 from app.ui.feedback import show_error, show_notice
 from app.ui.guard import action, require_page
 from app.ui.text import md
@@ -27,6 +27,7 @@ KIND_LABELS = {
     JourneyKind.OFFBOARDING: "Offboarding",
     JourneyKind.REMOVAL: "Removal from rooms",
     JourneyKind.ROOM_INVITES: "Room invites",
+    JourneyKind.UNDO: "Undo",
 }
 STATUS_LABELS = {ANY: "Any status", **{s.value: journey_view.JOURNEY_BADGES[s]
                                        for s in JourneyStatus}}
@@ -126,6 +127,11 @@ def _detail(journey: JourneyView) -> None:
                        help="Queued work or a message waiting for its time; a running step "
                             "is never stopped midway.")
         cols[2].button("Refresh", key="journeys_refresh", icon=":material/refresh:")
+        if journey.kind == JourneyKind.UNDO:
+            st.caption(f"Undoes {md(str(journey.params.get('undoes', '')))}: "
+                       f"{md(str(journey.params.get('title', '')))}")
+        elif journey.kind in undo.UNDOABLE and not journey.active:
+            undo_view.panel(undo.JOURNEY, journey.id, prefix="journeys")
 
 
 def _credential_not_shown(journey: JourneyView) -> bool:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from app.auth.identity import Identity
-from app.services import users
+from app.services import undo, users
 from app.services.users import (
     LABELS,
     NEEDS_GROUP,
@@ -24,7 +24,7 @@ from app.services.users import (
     UserQuery,
     UserRow,
 )
-from app.ui import account_fields, approval_view, user_detail
+from app.ui import account_fields, approval_view, undo_view, user_detail
 from app.ui.account_fields import authentik_groups
 from app.ui.case_link import case_link
 from app.ui.feedback import field_error, show_error
@@ -331,6 +331,8 @@ def _results() -> None:
         for outcome in links:
             st.markdown(f"**{md(outcome.username)}**")
             st.code(outcome.recovery_link, language=None)
+        if outcomes and outcomes[0].batch is not None and not links:
+            undo_view.panel(undo.BATCH, outcomes[0].batch, prefix="users")
 
 
 def _export(actor: str, query: UserQuery) -> None:

@@ -61,6 +61,7 @@ WORDS = {
     REMOVE_GROUP: "remove from the group",
 }
 JOURNEY, BATCH = "journey", "batch"
+UNDOABLE = (JourneyKind.REMOVAL, JourneyKind.OFFBOARDING, JourneyKind.ROOM_INVITES)
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,7 @@ def preview_journey(journey_id: int) -> UndoPreview:
         journey = journeys.get(journey_id)
     except LookupError:
         raise InputError("Journey", f"there is no journey #{journey_id}") from None
-    if journey.kind not in (JourneyKind.REMOVAL, JourneyKind.OFFBOARDING,
-                            JourneyKind.ROOM_INVITES):
+    if journey.kind not in UNDOABLE:
         raise InputError("Journey", f"a {journey.kind} journey cannot be undone here")
     if journey.active:
         raise InputError("Journey", f"#{journey_id} is still running: undo it once it ended")
