@@ -4,8 +4,6 @@ requests stand and can withdraw one not yet decided."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import streamlit as st
 
@@ -13,44 +11,33 @@ from app.auth.identity import Identity
 from app.services import approvals
 from app.services.approvals import ApprovalView
 from app.ui import approval_view
-from app.ui.feedback import show_error, show_notice
+from app.ui.feedback import act, show_error, show_notice
 from app.ui.guard import action, require_page
 from app.ui.text import md
 from app.utils.config import get_settings
 from app.utils.enums import ApprovalStatus, Role
-from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
 
-
-def _act(work: Callable[[], ApprovalView], notice: str) -> None:
-    state = st.session_state
-    state.pop(K.APPROVALS_ERROR, None)
-    state.pop(K.APPROVALS_NOTICE, None)
-    try:
-        work()
-    except DashboardError as err:
-        state[K.APPROVALS_ERROR] = err
-        return
-    state[K.APPROVALS_NOTICE] = notice
+KEYS = {"error_key": K.APPROVALS_ERROR, "notice_key": K.APPROVALS_NOTICE}
 
 
 @action(Role.ADMIN)
 def _approve(identity: Identity, approval_id: int) -> None:
-    _act(lambda: approvals.approve(actor=identity.username, approval_id=approval_id),
-         f"Request #{approval_id} approved: it is running now.")
+    act(lambda: approvals.approve(actor=identity.username, approval_id=approval_id),
+        lambda _: f"Request #{approval_id} approved: it is running now.", **KEYS)
 
 
 @action(Role.ADMIN)
 def _reject(identity: Identity, approval_id: int) -> None:
     note = st.session_state.get(f"approvals_note_{approval_id}") or ""
-    _act(lambda: approvals.reject(actor=identity.username, approval_id=approval_id, note=note),
-         f"Request #{approval_id} rejected: it will never run.")
+    act(lambda: approvals.reject(actor=identity.username, approval_id=approval_id, note=note),
+        lambda _: f"Request #{approval_id} rejected: it will never run.", **KEYS)
 
 
 @action(Role.ADMIN, Role.MODERATOR)
 def _withdraw(identity: Identity, approval_id: int) -> None:
-    _act(lambda: approvals.withdraw(actor=identity.username, approval_id=approval_id),
-         f"Request #{approval_id} withdrawn.")
+    act(lambda: approvals.withdraw(actor=identity.username, approval_id=approval_id),
+        lambda _: f"Request #{approval_id} withdrawn.", **KEYS)
 
 
 def _pending(identity: Identity, waiting: list[ApprovalView]) -> None:

@@ -14,7 +14,7 @@ from app.services import case_file
 from app.services.case_file import CaseFile
 from app.ui import removal_preview, sanction_view
 from app.ui.case_link import case_link, params
-from app.ui.feedback import show_error, show_notice
+from app.ui.feedback import act, show_error, show_notice
 from app.ui.guard import action, require_page, ui_only
 from app.ui.text import md
 from app.utils.enums import Role
@@ -33,16 +33,12 @@ def _reload() -> None:
 @action(Role.ADMIN, Role.MODERATOR)
 def _add_note(identity: Identity, subject: str) -> None:
     state = st.session_state
-    state.pop(K.CASE_ERROR, None)
-    state.pop(K.CASE_NOTICE, None)
-    try:
-        case_file.add_note(actor=identity.username, subject=subject,
-                           body=state.get(K.CASE_NOTE) or "")
-    except DashboardError as err:
-        state[K.CASE_ERROR] = err
-        return
-    state[K.CASE_NOTE] = ""
-    state[K.CASE_NOTICE] = "Note added. It cannot be changed or deleted."
+    added = act(lambda: case_file.add_note(actor=identity.username, subject=subject,
+                                           body=state.get(K.CASE_NOTE) or ""),
+                lambda _: "Note added. It cannot be changed or deleted.",
+                error_key=K.CASE_ERROR, notice_key=K.CASE_NOTICE)
+    if added is not None:
+        state[K.CASE_NOTE] = ""
 
 
 def _asked() -> tuple[str, str]:

@@ -4,8 +4,6 @@ shows the same on every replica and after a restart."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import streamlit as st
 
@@ -13,11 +11,11 @@ from app.auth.identity import Identity
 from app.services import journey_runner, journeys, undo
 from app.services.journeys import JourneyView
 from app.ui import journey_view, undo_view
-from app.ui.feedback import show_error, show_notice
+from app.ui.feedback import act, show_error, show_notice
 from app.ui.guard import action, require_page
+from app.ui.pick import pick
 from app.ui.text import md
 from app.utils.enums import JourneyKind, JourneyStatus, Role
-from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
 
 ANY = ""
@@ -33,6 +31,9 @@ STATUS_LABELS = {ANY: "Any status", **{s.value: journey_view.JOURNEY_BADGES[s]
                                        for s in JourneyStatus}}
 
 
+KEYS = {"error_key": K.JOURNEYS_ERROR, "notice_key": K.JOURNEYS_NOTICE}
+
+
 def _titles(kind: str) -> dict[str, str]:
     plan = journey_runner.PLANS.get(kind)
     return dict(plan.titles) if plan else {}
@@ -40,26 +41,14 @@ def _titles(kind: str) -> dict[str, str]:
 
 @action(Role.ADMIN)
 def _retry(identity: Identity, journey_id: int) -> None:
-    _act(lambda: journey_runner.retry(actor=identity.username, journey_id=journey_id),
-         f"Journey #{journey_id}: retrying what is not done.")
+    act(lambda: journey_runner.retry(actor=identity.username, journey_id=journey_id),
+        lambda _: f"Journey #{journey_id}: retrying what is not done.", **KEYS)
 
 
 @action(Role.ADMIN)
 def _cancel(identity: Identity, journey_id: int) -> None:
-    _act(lambda: journey_runner.cancel(actor=identity.username, journey_id=journey_id),
-         f"Journey #{journey_id}: cancelled what had not started.")
-
-
-def _act(work: Callable[[], object], notice: str) -> None:
-    state = st.session_state
-    state.pop(K.JOURNEYS_ERROR, None)
-    state.pop(K.JOURNEYS_NOTICE, None)
-    try:
-        work()
-    except DashboardError as err:
-        state[K.JOURNEYS_ERROR] = err
-        return
-    state[K.JOURNEYS_NOTICE] = notice
+    act(lambda: journey_runner.cancel(actor=identity.username, journey_id=journey_id),
+        lambda _: f"Journey #{journey_id}: cancelled what had not started.", **KEYS)
 
 
 def _filters() -> list[JourneyView]:
@@ -153,14 +142,11 @@ def render() -> None:
     if not found:
         st.caption("No journey matches.")
         return
-    by_id = {j.id: j for j in found}
-    chosen = st.selectbox(
-        "Journey", list(by_id), key=K.JOURNEYS_SELECTED,
-        format_func=lambda i: f"#{i} · {by_id[i].member_name or by_id[i].member} · "
-                              f"{KIND_LABELS.get(by_id[i].kind, by_id[i].kind)}",
-    )
+    chosen = pick(found, label="Journey", key=K.JOURNEYS_SELECTED,
+                  describe=lambda j: f"{j.member_name or j.member} · "
+                                     f"{KIND_LABELS.get(j.kind, j.kind)}")
     if chosen is not None:
-        _detail(by_id[chosen])
+        _detail(chosen)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from app.services import removal, rooms, sanctions
 from app.ui import sanction_view
 from app.ui.feedback import show_error
 from app.ui.guard import require_page, ui_only
+from app.ui.pick import pick
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
@@ -60,14 +61,10 @@ def _list_section() -> None:
     if not found:
         st.caption("No sanction matches.")
         return
-    by_id = {s.id: s for s in found}
-    chosen = st.selectbox(
-        "Sanction", list(by_id), key=K.SANCTIONS_SELECTED,
-        format_func=lambda i: f"#{i} · {by_id[i].matrix_user_id} · "
-                              f"{sanction_view.time_left(by_id[i])}",
-    )
+    chosen = pick(found, label="Sanction", key=K.SANCTIONS_SELECTED,
+                  describe=lambda s: f"{s.matrix_user_id} · {sanction_view.time_left(s)}")
     if chosen is not None:
-        sanction_view.controls(by_id[chosen], prefix=PREFIX)
+        sanction_view.controls(chosen, prefix=PREFIX)
 
 
 def render() -> None:

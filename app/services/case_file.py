@@ -18,16 +18,14 @@ from sqlalchemy import or_, select
 from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import CaseNote, Journey, Sanction
-from app.services import audit, connections, journeys, removal, sanctions
+from app.services import audit, connections, journeys, member_ids, removal, sanctions
 from app.services.invite_links import InviteLink
 from app.services.journeys import JourneyView
 from app.services.offboarding_steps import open_invitations_by
 from app.services.sanctions import SanctionView
 from app.utils.authentik import User
-from app.utils.authentik import validation as check
 from app.utils.enums import AuditAction
 from app.utils.errors import DashboardError, InputError
-from app.utils.matrix import ids as matrix_ids
 
 NOTE_MAX = 4000
 EVENTS_SHOWN = 200
@@ -84,15 +82,8 @@ def linked_matrix_id(username: str) -> str:
 def open_case(*, authentik_username: str = "", matrix_user_id: str = "") -> CaseFile:
     """The case file of a member: the account and rooms looked up live (each part that cannot
     be read says why), then the dashboard's own records (`with_records`)."""
-    username = authentik_username.strip()
-    matrix = matrix_user_id.strip()
-    if not username and not matrix:
-        raise InputError("Member", "enter an Authentik username, a Matrix ID, or both")
-    if username:
-        check.username(username, "Authentik username")
-        matrix = matrix or linked_matrix_id(username)
-    if matrix:
-        matrix = matrix_ids.user_id(matrix)
+    username, matrix = member_ids.checked(authentik_username, matrix_user_id)
+    matrix = matrix or (linked_matrix_id(username) if username else "")
     account, account_problem, made = _account(username)
     attributes = dict(account.attributes.get("invitation") or {}) if account else {}
     rooms, rooms_problem = _rooms(matrix)

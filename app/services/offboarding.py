@@ -9,7 +9,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.auth.account_rules import role_of
-from app.services import approvals, connections, journey_runner, journeys, protected, removal
+from app.services import (
+    approvals,
+    connections,
+    journey_runner,
+    journeys,
+    member_ids,
+    protected,
+    removal,
+)
 from app.services import offboarding_steps as steps
 from app.services.invite_links import InviteLink
 from app.services.journey_runner import Plan, Started, finished
@@ -65,14 +73,7 @@ def _lookup_user(username: str) -> tuple[User | None, str]:
 
 def preview(*, authentik_username: str = "", matrix_user_id: str = "") -> OffboardingPreview:
     """Look everything up live; nothing is changed."""
-    username = authentik_username.strip()
-    matrix = matrix_user_id.strip()
-    if not username and not matrix:
-        raise InputError("Member", "enter an Authentik username, a Matrix ID, or both")
-    if username:
-        check.username(username, "Authentik username")
-    if matrix:
-        matrix_ids.user_id(matrix)
+    username, matrix = member_ids.checked(authentik_username, matrix_user_id)
     user, authentik_problem = _lookup_user(username)
     found: tuple[InviteLink, ...] = ()
     guard = ""

@@ -4,12 +4,15 @@ Messages carry outside data (names, IDs, remote error texts): they are shown as 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 import streamlit as st
 
 from app.ui.text import md
 from app.utils.errors import DashboardError, FieldErrors, InputError
+
+T = TypeVar("T")
 
 
 def show_error(err: Exception) -> None:
@@ -36,3 +39,20 @@ def field_error(errors: Mapping[str, list[str]] | None, field: str) -> None:
 def show_notice(message: str | None) -> None:
     if message:
         st.success(md(message), icon=":material/check_circle:")
+
+
+def act(
+    work: Callable[[], T], describe: Callable[[T], str], *, error_key: str, notice_key: str
+) -> T | None:
+    """Run a callback's work and keep what to show on the next run: the notice `describe`
+    makes of its result, or its error (both cleared first). The result, or None on error."""
+    state = st.session_state
+    state.pop(error_key, None)
+    state.pop(notice_key, None)
+    try:
+        result = work()
+    except DashboardError as err:
+        state[error_key] = err
+        return None
+    state[notice_key] = describe(result)
+    return result

@@ -4,7 +4,7 @@ and does the same in either place."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pandas as pd
@@ -14,12 +14,11 @@ from app.auth.identity import Identity
 from app.services import rooms, sanctions
 from app.services.removal import RemovalPreview
 from app.services.sanctions import SanctionView
-from app.ui.feedback import show_error, show_notice
+from app.ui.feedback import act, show_error, show_notice
 from app.ui.guard import action
 from app.ui.journey_view import new_submission_id
 from app.ui.text import md
 from app.utils.enums import Role, SanctionKind, SanctionStatus
-from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
 
 KIND_LABELS = {
@@ -28,6 +27,7 @@ KIND_LABELS = {
     SanctionKind.KICK: "Kick (invited back when it ends)",
 }
 SHORT = {SanctionKind.BAN: "Ban", SanctionKind.MUTE: "Mute", SanctionKind.KICK: "Kick"}
+KEYS = {"error_key": K.SANCTIONS_ERROR, "notice_key": K.SANCTIONS_NOTICE}
 STATUS_LABELS = {
     SanctionStatus.ACTIVE: "active",
     SanctionStatus.LIFTED: "lifted",
@@ -87,18 +87,6 @@ def feedback() -> None:
     show_notice(st.session_state.get(K.SANCTIONS_NOTICE))
 
 
-def _act(work: Callable[[], SanctionView], describe: Callable[[SanctionView], str]) -> None:
-    state = st.session_state
-    state.pop(K.SANCTIONS_ERROR, None)
-    state.pop(K.SANCTIONS_NOTICE, None)
-    try:
-        done = work()
-    except DashboardError as err:
-        state[K.SANCTIONS_ERROR] = err
-        return
-    state[K.SANCTIONS_NOTICE] = describe(done)
-
-
 def _failed_rooms(sanction: SanctionView, phase: str) -> str:
     failed = [room for room, e in (sanction.outcomes.get(phase) or {}).items() if not e.get("ok")]
     return f" Not done in {len(failed)} room(s): {', '.join(failed)}." if failed else ""
@@ -106,18 +94,19 @@ def _failed_rooms(sanction: SanctionView, phase: str) -> str:
 
 @action(Role.ADMIN, Role.MODERATOR)
 def _lift(identity: Identity, sanction_id: int) -> None:
-    _act(lambda: sanctions.lift(actor=identity.username, sanction_id=sanction_id),
-         lambda s: f"Sanction #{s.id} lifted for {s.matrix_user_id} in "
-                   f"{_rooms_done(s, 'lifted')} room(s).{_failed_rooms(s, 'lifted')}")
+    act(lambda: sanctions.lift(actor=identity.username, sanction_id=sanction_id),
+        lambda s: f"Sanction #{s.id} lifted for {s.matrix_user_id} in "
+                  f"{_rooms_done(s, 'lifted')} room(s).{_failed_rooms(s, 'lifted')}", **KEYS)
 
 
 @action(Role.ADMIN, Role.MODERATOR)
 def _extend(identity: Identity, sanction_id: int, key: str) -> None:
     choice = st.session_state.get(key) or "1 day"
-    _act(lambda: sanctions.extend(actor=identity.username, sanction_id=sanction_id,
-                                  duration=sanctions.CHOICES[choice]),
-         lambda s: f"Sanction #{s.id} now ends "
-                   f"{f'{s.ends_at:%Y-%m-%d %H:%M} UTC' if s.ends_at else 'when lifted'}.")
+    act(lambda: sanctions.extend(actor=identity.username, sanction_id=sanction_id,
+                                 duration=sanctions.CHOICES[choice]),
+        lambda s: f"Sanction #{s.id} now ends "
+                  f"{f'{s.ends_at:%Y-%m-%d %H:%M} UTC' if s.ends_at else 'when lifted'}.",
+        **KEYS)
 
 
 def controls(sanction: SanctionView, *, prefix: str) -> None:
@@ -181,14 +170,15 @@ def _keys(prefix: str) -> dict[str, str]:
 def _impose(identity: Identity, user_id: str, prefix: str) -> None:
     keys, state = _keys(prefix), st.session_state
     kind = SanctionKind(state.get(keys["kind"]) or SanctionKind.BAN)
-    _act(lambda: sanctions.impose(
+    imposed = act(lambda: sanctions.impose(
         actor=identity.username, user_id=user_id, room_ids=state.get(keys["rooms"]) or [],
         kind=kind, duration=sanctions.CHOICES[state.get(keys["duration"]) or "1 day"],
         reason=state.get(keys["reason"]) or "", notify=bool(state.get(keys["notify"])),
         submission_id=state.get(keys["submission"]) or "",
     ), lambda s: f"Sanction #{s.id}: {sanctions.VERBS[kind]} {s.matrix_user_id} in "
-                 f"{_rooms_done(s)} room(s), {time_left(s)} left.{_failed_rooms(s, 'imposed')}")
-    if K.SANCTIONS_NOTICE in state:  # imposed: the next submission is a new sanction
+                 f"{_rooms_done(s)} room(s), {time_left(s)} left.{_failed_rooms(s, 'imposed')}",
+        **KEYS)
+    if imposed is not None:  # the next submission is a new sanction
         state[keys["submission"]] = new_submission_id()
         state[keys["reason"]] = ""
 
