@@ -97,7 +97,7 @@ def measure_removal(client: MatrixClient, member: TestUser) -> tuple[int, float]
     client.is_server_admin()  # known from start-up on, as in the running app
     preview, p_count, p_time = measured(
         client, "preview (admin API + power levels)",
-        lambda: removal.preview_removal(member.user_id))
+        lambda: removal.preview_removal(member.user_id, actor="tester"))
     check(preview.source == "admin-api" and len(preview.rooms) == USER_ROOMS, str(preview))
     outcomes, r_count, r_time = measured(
         client, "kick with a message (power, membership, post, kick)",
@@ -127,8 +127,9 @@ def plain_bot_preview(server: SynapseServer, room_ids: list[str], member: TestUs
                               concurrency=concurrency)
         connections.override("matrix", client)
         try:
-            preview, count, _ = measured(client, f"preview at concurrency {concurrency}",
-                                         lambda: removal.preview_removal(member.user_id))
+            preview, count, _ = measured(
+                client, f"preview at concurrency {concurrency}",
+                lambda: removal.preview_removal(member.user_id, actor="tester"))
             check(preview.source == "live-membership" and len(preview.rooms) == USER_ROOMS,
                   str(preview))
             counts.append(count)
@@ -189,7 +190,7 @@ def main() -> int:
                      USER_ROOMS)
             calls = breakdown(client, lambda: removal.remove_from_rooms(
                 actor="bench", user_id=second.user_id,
-                room_ids=removal.preview_removal(second.user_id).room_ids("kick"),
+                room_ids=removal.preview_removal(second.user_id, actor="tester").room_ids("kick"),
                 action="kick", reason="benchmark", message_key="removal_spam"))
             for call, n in calls.most_common():
                 print(f"  {n:>4}  {call}")

@@ -75,7 +75,7 @@ def _search() -> None:
                   label=f"{md(hit.subject)} ({WHERE.get(hit.where, hit.where)})")
 
 
-def _opened(member: str, matrix: str) -> CaseFile | None:
+def _opened(actor: str, member: str, matrix: str) -> CaseFile | None:
     """The open case file: looked up live once per member asked for, its records read again
     on every run (a note or a lift shows at once)."""
     state = st.session_state
@@ -83,13 +83,14 @@ def _opened(member: str, matrix: str) -> CaseFile | None:
     if kept is None or kept[0] != (member, matrix):
         try:
             with st.spinner("Reading the account and rooms…"):
-                case = case_file.open_case(authentik_username=member, matrix_user_id=matrix)
+                case = case_file.open_case(actor=actor, authentik_username=member,
+                                           matrix_user_id=matrix)
         except DashboardError as err:
             show_error(err)
             return None
         state[K.CASE_OPEN] = ((member, matrix), case)
         return case
-    return case_file.with_records(kept[1])
+    return case_file.with_records(kept[1], actor=actor)
 
 
 def _account(case: CaseFile) -> None:
@@ -201,14 +202,14 @@ def _history(case: CaseFile) -> None:
 
 
 def render() -> None:
-    require_page(__file__)
+    identity = require_page(__file__)
     st.title("Case files")
     member, matrix = _asked()
     _search()
     if not member and not matrix:
         st.caption("Open a member's case file by username or Matrix ID, or search above.")
         return
-    case = _opened(member, matrix)
+    case = _opened(identity.username, member, matrix)
     if case is None:
         return
     st.header(md(" · ".join(case.subjects)))

@@ -11,6 +11,7 @@ from app.services import messaging, rooms
 from app.services.outcomes import describe_outcome
 from app.ui.feedback import show_error
 from app.ui.guard import require_page
+from app.ui.scope_note import show_scope
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey
@@ -27,11 +28,12 @@ class SendRun:
     kind: str
 
 
-def _rooms_picker() -> list[str]:
-    names = [c.name for c in rooms.categories()]
+def _rooms_picker(actor: str) -> list[str]:
+    show_scope(actor)
+    names = [c.name for c in rooms.categories(actor=actor)]
     category = st.selectbox("Category", [ALL, *names], key=SessionKey.MESSAGING_CATEGORY,
                             format_func=lambda c: c or "All categories")
-    listed = rooms.listed_rooms(category=category or "")
+    listed = rooms.listed_rooms(actor=actor, category=category or "")
     labels = {r.room_id: r.label for r in listed}
     # Unkeyed: another category means other options, hence a fresh widget.
     chosen = st.multiselect("Rooms", list(labels), format_func=labels.__getitem__,
@@ -91,7 +93,7 @@ def render() -> None:
         return
     kind = st.radio("Send to", (ROOMS, PEOPLE), key=SessionKey.MESSAGING_MODE, horizontal=True)
     if kind == ROOMS:
-        targets: list[str] | str = _rooms_picker()
+        targets: list[str] | str = _rooms_picker(identity.username)
     else:
         targets = st.text_area("Matrix user IDs", key=SessionKey.MESSAGING_RECIPIENTS,
                                placeholder="@ada:example.org\n@grace:example.org",

@@ -1,4 +1,5 @@
-"""Moderators (admin): who moderates, their Matrix ID, and their power level in chosen rooms."""
+"""Moderators (admin): who moderates, their Matrix ID, the room categories a moderator is limited
+to (their scope), and their power level in chosen rooms."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ def _set_power(identity: Identity, matrix_user_id: str, level: int) -> None:
     state.pop(K.MODERATORS_PROBLEM, None)
     chosen = list(state.get(K.MODERATORS_ROOMS, []))
     for category in state.get(K.MODERATORS_CATEGORIES, []):
-        chosen += [r.room_id for r in rooms.listed_rooms(category=category)]
+        chosen += [r.room_id for r in rooms.listed_rooms(actor=identity.username,
+                                                         category=category)]
     try:
         outcomes = moderators.set_room_power(
             actor=identity.username,
@@ -66,7 +68,31 @@ def _set_power(identity: Identity, matrix_user_id: str, level: int) -> None:
     state[K.MODERATORS_RESULT] = (level, outcomes)
 
 
-def _table(rows: list[accounts.AccountView], linked: dict[int, str]) -> None:
+@action(Role.ADMIN)
+def _set_scope(identity: Identity, account: accounts.AccountView) -> None:
+    st.session_state.pop(K.MODERATORS_PROBLEM, None)
+    try:
+        scope = rooms.set_scope(actor=identity.username, account_id=account.id,
+                                categories=st.session_state.get(K.MODERATORS_SCOPE) or [])
+    except DashboardError as err:
+        st.session_state[K.MODERATORS_PROBLEM] = err
+        return
+    st.session_state[K.MODERATORS_NOTICE] = (
+        f"{account.username} now sees and acts only in {scope.describe()}." if scope.limited
+        else f"{account.username} is unscoped: every room the bot moderates."
+    )
+
+
+def _scope_words(account: accounts.AccountView, scoped: dict[int, tuple[str, ...]]) -> str:
+    if account.role != Role.MODERATOR:
+        return "every room (admins are never scoped)"
+    return ", ".join(scoped[account.id]) if account.id in scoped else "every room (unscoped)"
+
+
+def _table(
+    rows: list[accounts.AccountView], linked: dict[int, str],
+    scoped: dict[int, tuple[str, ...]],
+) -> None:
     st.dataframe(
         pd.DataFrame(
             [
@@ -76,6 +102,7 @@ def _table(rows: list[accounts.AccountView], linked: dict[int, str]) -> None:
                     "Role": a.role,
                     "Active": a.is_active,
                     "Matrix ID": linked.get(a.id, ""),
+                    "Rooms": _scope_words(a, scoped),
                 }
                 for a in rows
             ]
@@ -85,16 +112,39 @@ def _table(rows: list[accounts.AccountView], linked: dict[int, str]) -> None:
     )
 
 
-def _power_section(matrix_user_id: str) -> None:
+def _scope_section(actor: str, account: accounts.AccountView) -> None:
+    st.markdown(f"**Rooms {md(account.username)} moderates**")
+    if account.role != Role.MODERATOR:
+        st.caption("Admins are never scoped: they see and act in every room.")
+        return
+    names = [c.name for c in rooms.categories(actor=actor)]
+    if not names:
+        st.caption("No room categories yet: add them on the Rooms page to scope moderators.")
+        return
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    left.multiselect(
+        "Room categories", names, key=K.MODERATORS_SCOPE, placeholder="None: every room",
+        help="Empty means unscoped: this moderator sees and acts in every room the bot "
+             "moderates. With categories, only in rooms of those categories (a room in no "
+             "category is outside every scope).",
+    )
+    right.button("Save room categories", on_click=_set_scope, args=(account,),
+                 icon=":material/filter_alt:")
+    chosen = st.session_state.get(K.MODERATORS_SCOPE) or []
+    st.caption(f"Limited to rooms of: {md(', '.join(chosen))}." if chosen else
+               "Unscoped: this moderator sees and acts in every room the bot moderates.")
+
+
+def _power_section(actor: str, matrix_user_id: str) -> None:
     st.markdown(f"**Power level of {md(matrix_user_id)} in rooms**")
-    labels = {r.room_id: r.label for r in rooms.listed_rooms()}
+    labels = {r.room_id: r.label for r in rooms.listed_rooms(actor=actor)}
     if not labels:
         st.caption("No rooms yet: sync them on the Rooms page.")
         return
     st.multiselect("Rooms", list(labels), key=K.MODERATORS_ROOMS, format_func=labels.__getitem__)
     st.multiselect(
         "All rooms of these categories",
-        [c.name for c in rooms.categories()],
+        [c.name for c in rooms.categories(actor=actor)],
         key=K.MODERATORS_CATEGORIES,
     )
     level = st.number_input(
@@ -135,7 +185,7 @@ def _power_section(matrix_user_id: str) -> None:
 
 
 def render() -> None:
-    require_page(__file__)
+    identity = require_page(__file__)
     st.title("Moderators")
     st.caption(
         "Promote people to moderator (or admin), link their Matrix account, and give "
@@ -146,7 +196,8 @@ def render() -> None:
     show_notice(st.session_state.pop(K.MODERATORS_NOTICE, None))
     rows = accounts.list_accounts()
     linked = moderators.linked_matrix_ids()
-    _table(rows, linked)
+    scoped = rooms.scopes_by_account()
+    _table(rows, linked, scoped)
     by_name = {a.username: a for a in rows}
     name = st.selectbox("Account", list(by_name), key=K.MODERATORS_ACCOUNT)
     if name is None:
@@ -168,12 +219,14 @@ def render() -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     if st.session_state.get(K.MODERATORS_FOR) != account.id:  # a new account: show its ID
         st.session_state[K.MODERATORS_MATRIX_ID] = linked.get(account.id, "")
+        st.session_state[K.MODERATORS_SCOPE] = list(scoped.get(account.id, ()))
         st.session_state[K.MODERATORS_FOR] = account.id
         st.session_state.pop(K.MODERATORS_RESULT, None)
     left.text_input("Matrix user ID", key=K.MODERATORS_MATRIX_ID, placeholder="@name:example.org")
     right.button("Save Matrix ID", on_click=_link, args=(account,))
+    _scope_section(identity.username, account)
     if (user := linked.get(account.id)) and rooms.matrix_problem() is None:
-        _power_section(user)
+        _power_section(identity.username, user)
 
 
 if __name__ == "__main__":

@@ -28,12 +28,13 @@ def _clear(*keys: K) -> None:
 
 
 @action(Role.ADMIN, Role.MODERATOR)
-def _preview(_identity: Identity) -> None:
+def _preview(identity: Identity) -> None:
     state = st.session_state
     _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_RESULT, K.OFFBOARD_PROBLEM, K.OFFBOARD_FOLLOW)
     state[K.OFFBOARD_SUBMISSION] = new_submission_id()  # what follows is a new submission
     try:
         state[K.OFFBOARD_PREVIEW] = offboarding.preview(
+            actor=identity.username,
             authentik_username=state.get(K.OFFBOARD_USERNAME, ""),
             matrix_user_id=state.get(K.OFFBOARD_MATRIX_ID, ""),
         )

@@ -43,7 +43,7 @@ NEW, EXISTING = "new", "existing"
 TYPED = ""  # the Matrix picker's "type an ID" choice
 
 
-def _request() -> OnboardingRequest:
+def _request(actor: str) -> OnboardingRequest:
     state = st.session_state
     linking = state.get(K.ONBOARD_MODE) == EXISTING
     existing = state.get(K.ONBOARD_EXISTING)
@@ -61,16 +61,16 @@ def _request() -> OnboardingRequest:
     return OnboardingRequest(
         **account,
         matrix_user_id=matrix.strip(),
-        room_ids=tuple(_chosen_rooms()),
+        room_ids=tuple(_chosen_rooms(actor)),
         skip_graduation=bool(state.get(K.ONBOARD_SKIP_GRADUATION)),
     )
 
 
-def _chosen_rooms() -> list[str]:
+def _chosen_rooms(actor: str) -> list[str]:
     state = st.session_state
     chosen = list(state.get(K.ONBOARD_RECOMMENDED, [])) + list(state.get(K.ONBOARD_HAND, []))
     for category in state.get(K.ONBOARD_CATEGORIES, []):
-        chosen += [r.room_id for r in rooms.listed_rooms(category=category)]
+        chosen += [r.room_id for r in rooms.listed_rooms(actor=actor, category=category)]
     return list(dict.fromkeys(chosen))
 
 
@@ -82,7 +82,7 @@ def _submit(identity: Identity) -> None:
     for key in (K.ONBOARD_ERRORS, K.ONBOARD_PROBLEM):
         state.pop(key, None)
     try:
-        request = _request()
+        request = _request(identity.username)
         submitted = repr(request)
         if state.get(K.ONBOARD_FOLLOW) and state.get(K.ONBOARD_SUBMITTED) == submitted:
             return  # the same submission again: it is under way or shown already
@@ -264,19 +264,20 @@ def _section_problem(field: str) -> None:
         st.error(f"**{md(problem.field)}**: {md(problem.message)}", icon=":material/error:")
 
 
-@ui_only
-def _recommend() -> None:
+@action(Role.ADMIN)
+def _recommend(identity: Identity) -> None:
     """New interests: preselect the rooms they suggest (an explainable ranking)."""
     interests = st.session_state.get(KEYS.interests, "")
-    found = rooms.recommend_rooms(interests, limit=10) if interests.strip() else []
+    found = (rooms.recommend_rooms(interests, actor=identity.username, limit=10)
+             if interests.strip() else [])
     st.session_state[K.ONBOARD_RECOMMENDATIONS] = found
     st.session_state[K.ONBOARD_RECOMMENDED] = [r.room.room_id for r in found]
 
 
-def _rooms_section() -> None:
+def _rooms_section(actor: str) -> None:
     st.subheader("3. Rooms")
     recommended: list[rooms.Recommendation] = st.session_state.get(K.ONBOARD_RECOMMENDATIONS, [])
-    labels = {r.room_id: r.label for r in rooms.listed_rooms()}
+    labels = {r.room_id: r.label for r in rooms.listed_rooms(actor=actor)}
     labels.update({r.room.room_id: r.room.label for r in recommended})
     if recommended:
         st.caption(
@@ -294,11 +295,11 @@ def _rooms_section() -> None:
     )
     st.multiselect(
         "All rooms of these categories",
-        [c.name for c in rooms.categories()],
+        [c.name for c in rooms.categories(actor=actor)],
         key=K.ONBOARD_CATEGORIES,
     )
     st.multiselect("More rooms", list(labels), key=K.ONBOARD_HAND, format_func=labels.__getitem__)
-    st.caption(f"{len(_chosen_rooms())} room(s) chosen.")
+    st.caption(f"{len(_chosen_rooms(actor))} room(s) chosen.")
     _section_problem("Rooms")
 
 
@@ -335,7 +336,7 @@ def render() -> None:
     matrix_ready = rooms.matrix_problem() is None
     _matrix_section(matrix_ready)
     if matrix_ready:
-        _rooms_section()
+        _rooms_section(identity.username)
         _welcome_section()
     st.button(
         "Onboard",

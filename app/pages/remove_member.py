@@ -50,13 +50,13 @@ def _clear(*keys: SessionKey) -> None:
         st.session_state.pop(key, None)
 
 
-def _find(user_id: str) -> None:
+def _find(actor: str, user_id: str) -> None:
     _clear(SessionKey.REMOVE_ERROR, SessionKey.REMOVE_PREVIEW, SessionKey.REMOVE_PLAN,
            SessionKey.REMOVE_FOLLOW)
     bar = st.progress(0.0, text="Looking up the member's rooms…")
     try:
         preview = removal.preview_removal(
-            user_id, on_progress=lambda p: bar.progress(p.fraction, text=p.text))
+            user_id, actor=actor, on_progress=lambda p: bar.progress(p.fraction, text=p.text))
     except DashboardError as err:
         st.session_state[SessionKey.REMOVE_ERROR] = err
     else:
@@ -198,7 +198,7 @@ def render() -> None:
                                 placeholder="@name:example.org")
         find = st.form_submit_button("Find rooms", icon=":material/search:")
     if find:
-        _find(user_id)
+        _find(identity.username, user_id)
     if error := st.session_state.get(SessionKey.REMOVE_ERROR):
         show_error(error)
     approval_view.status_box(st.session_state.get(SessionKey.REMOVE_APPROVAL))

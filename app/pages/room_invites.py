@@ -13,6 +13,7 @@ from app.ui import journey_view
 from app.ui.feedback import show_error
 from app.ui.guard import require_page
 from app.ui.journey_view import new_submission_id
+from app.ui.scope_note import show_scope
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.matrix import RoomOutcome, Status
@@ -23,13 +24,13 @@ BY_CATEGORY, BY_SEARCH, ALL_ROOMS, BY_HAND, BY_INTERESTS = (
 MODES = (BY_INTERESTS, BY_CATEGORY, BY_SEARCH, BY_HAND, ALL_ROOMS)
 
 
-def _recommended() -> list[str]:
+def _recommended(actor: str) -> list[str]:
     interests = st.text_area(
         "Interests", key=SessionKey.INVITE_ROOMS_INTERESTS,
         placeholder="e.g. hiking, Python, board games",
         help="Free text; rooms are ranked by their categories, keywords, names and topics.",
     )
-    found = rooms.recommend_rooms(interests, limit=10) if interests.strip() else []
+    found = rooms.recommend_rooms(interests, actor=actor, limit=10) if interests.strip() else []
     if interests.strip() and not found:
         st.info("No room matches these interests; try other words or pick rooms by hand.")
     if not found:
@@ -45,27 +46,27 @@ def _recommended() -> list[str]:
                           format_func=labels.__getitem__)
 
 
-def _selection() -> tuple[list[str], dict[str, str]]:
-    """The room IDs chosen, and labels for every listed room."""
-    listed = rooms.listed_rooms()
+def _selection(actor: str) -> tuple[list[str], dict[str, str]]:
+    """The room IDs chosen, and labels for every room listed for `actor`."""
+    listed = rooms.listed_rooms(actor=actor)
     labels = {r.room_id: r.label for r in listed}
     mode = st.radio("Choose rooms", MODES, key=SessionKey.INVITE_ROOMS_MODE, horizontal=True)
     if mode == BY_INTERESTS:
-        return _recommended(), labels
+        return _recommended(actor), labels
     if mode == BY_HAND:
         return st.multiselect("Rooms", list(labels), key=SessionKey.INVITE_ROOMS_PICKED,
                               format_func=lambda r: labels.get(r, r)), labels
     if mode == BY_CATEGORY:
-        names = [c.name for c in rooms.categories()]
+        names = [c.name for c in rooms.categories(actor=actor)]
         if not names:
             st.info("No categories yet: an admin adds them on the Rooms page.")
             return [], labels
         category = st.selectbox("Category", names, key=SessionKey.INVITE_ROOMS_CATEGORY)
-        chosen = rooms.listed_rooms(category=category or "")
+        chosen = rooms.listed_rooms(actor=actor, category=category or "")
     elif mode == BY_SEARCH:
         term = st.text_input("Search", key=SessionKey.INVITE_ROOMS_SEARCH,
                              placeholder="Name, topic, alias or keyword")
-        chosen = rooms.listed_rooms(search=term) if term.strip() else []
+        chosen = rooms.listed_rooms(actor=actor, search=term) if term.strip() else []
     else:
         chosen = listed
     if chosen:
@@ -148,7 +149,8 @@ def render() -> None:
         return
     user_id = st.text_input("Matrix user ID", key=SessionKey.INVITE_ROOMS_USER,
                             placeholder="@name:example.org")
-    room_ids, labels = _selection()
+    show_scope(identity.username)
+    room_ids, labels = _selection(identity.username)
     if st.button(f"Invite to {len(room_ids)} room(s)", type="primary",
                  key=SessionKey.INVITE_ROOMS_SUBMIT, disabled=not room_ids):
         _invite(identity.username, user_id, room_ids)

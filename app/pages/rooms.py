@@ -9,6 +9,7 @@ from app.auth.identity import Identity
 from app.services import rooms
 from app.ui.feedback import show_error, show_notice
 from app.ui.guard import action, require_page
+from app.ui.scope_note import show_scope
 from app.ui.text import md
 from app.utils.enums import Role, SyncStatus
 from app.utils.errors import DashboardError
@@ -68,8 +69,8 @@ def _sync_section(identity: Identity, problem: DashboardError | None) -> None:
             st.warning(md(result.message))
 
 
-def _directory() -> list[rooms.RoomView]:
-    names = [c.name for c in rooms.categories()]
+def _directory(actor: str) -> list[rooms.RoomView]:
+    names = [c.name for c in rooms.categories(actor=actor)]
     cols = st.columns([3, 2, 1])
     search = cols[0].text_input(
         "Search", key=SessionKey.ROOMS_SEARCH, placeholder="Name, topic, alias or keyword"
@@ -82,7 +83,8 @@ def _directory() -> list[rooms.RoomView]:
     )
     show_small = cols[2].checkbox("Show small rooms", key=SessionKey.ROOMS_SHOW_SMALL)
     page = rooms.page(
-        search=search, category=category or "", include_small=show_small, limit=PAGE_SIZE
+        actor=actor, search=search, category=category or "", include_small=show_small,
+        limit=PAGE_SIZE,
     )
     summary = f"**{page.total}** room(s)"
     if page.total > len(page.rooms):
@@ -147,7 +149,7 @@ def _tag_editor(actor: str, shown: list[rooms.RoomView]) -> None:
     st.caption("Admins group rooms and add interest keywords; they drive search and room "
                "recommendations, and survive every sync.")
     show_notice(st.session_state.pop(SessionKey.ROOMS_NOTICE, None))
-    names = [c.name for c in rooms.categories()]
+    names = [c.name for c in rooms.categories(actor=actor)]
     left, right = st.columns(2)
     with left, st.container(border=True):
         by_id = {r.room_id: r for r in shown}
@@ -192,7 +194,8 @@ def render() -> None:
         show_error(problem)
         st.caption("Until then the directory below shows what the last sync stored, if any.")
     _sync_section(identity, problem)
-    shown = _directory()
+    show_scope(identity.username)
+    shown = _directory(identity.username)
     if identity.is_admin:
         _tag_editor(identity.username, shown)
 

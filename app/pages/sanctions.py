@@ -11,6 +11,7 @@ from app.ui import sanction_view
 from app.ui.feedback import show_error
 from app.ui.guard import require_page, ui_only
 from app.ui.pick import pick
+from app.ui.scope_note import show_scope
 from app.ui.text import md
 from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
@@ -25,7 +26,7 @@ def _forget_member() -> None:
     st.session_state.pop(K.SANCTIONS_PREVIEW, None)
 
 
-def _impose_section() -> None:
+def _impose_section(actor: str) -> None:
     st.subheader("Impose a sanction")
     if st.session_state.get(K.SANCTIONS_MEMBER) is None and (
         asked := st.query_params.get("member", "")
@@ -36,7 +37,7 @@ def _impose_section() -> None:
                                 placeholder="@someone:example.org")
     if cols[1].button("Find their rooms", icon=":material/search:", width="stretch"):
         try:
-            st.session_state[K.SANCTIONS_PREVIEW] = removal.preview_removal(member)
+            st.session_state[K.SANCTIONS_PREVIEW] = removal.preview_removal(member, actor=actor)
         except DashboardError as err:
             show_error(err)
     preview: removal.RemovalPreview | None = st.session_state.get(K.SANCTIONS_PREVIEW)
@@ -49,14 +50,15 @@ def _impose_section() -> None:
     sanction_view.impose_form(preview, prefix=PREFIX)
 
 
-def _list_section() -> None:
+def _list_section(actor: str) -> None:
     st.subheader("Sanctions")
     cols = st.columns([1, 3])
     show = cols[0].selectbox("Show", list(SHOW), key=K.SANCTIONS_SHOW,
                              format_func=SHOW.__getitem__)
     text = cols[1].text_input("Search", key=K.SANCTIONS_SEARCH,
                               placeholder="Part of a Matrix ID or a reason")
-    found = sanctions.search(user_id=text, active=ACTIVE[show or "active"], limit=200)
+    found = sanctions.search(actor=actor, user_id=text, active=ACTIVE[show or "active"],
+                             limit=200)
     sanction_view.table(found)
     if not found:
         st.caption("No sanction matches.")
@@ -68,16 +70,17 @@ def _list_section() -> None:
 
 
 def render() -> None:
-    require_page(__file__)
+    identity = require_page(__file__)
     st.title("Sanctions")
     st.caption("Timed bans, mutes and kicks. Each lifts itself when its time is up, even if the "
                "dashboard restarts in between.")
     sanction_view.feedback()
+    show_scope(identity.username)
     if (problem := rooms.matrix_problem()) is not None:
         show_error(problem)
     else:
-        _impose_section()
-    _list_section()
+        _impose_section(identity.username)
+    _list_section(identity.username)
 
 
 if __name__ == "__main__":

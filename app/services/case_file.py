@@ -79,14 +79,17 @@ def linked_matrix_id(username: str) -> str:
     return found or ""
 
 
-def open_case(*, authentik_username: str = "", matrix_user_id: str = "") -> CaseFile:
+def open_case(
+    *, actor: str, authentik_username: str = "", matrix_user_id: str = ""
+) -> CaseFile:
     """The case file of a member: the account and rooms looked up live (each part that cannot
-    be read says why), then the dashboard's own records (`with_records`)."""
+    be read says why; rooms only in `actor`'s scope), then the dashboard's own records
+    (`with_records`)."""
     username, matrix = member_ids.checked(authentik_username, matrix_user_id)
     matrix = matrix or (linked_matrix_id(username) if username else "")
     account, account_problem, made = _account(username)
     attributes = dict(account.attributes.get("invitation") or {}) if account else {}
-    rooms, rooms_problem = _rooms(matrix)
+    rooms, rooms_problem = _rooms(matrix, actor)
     return with_records(CaseFile(
         authentik_username=username,
         matrix_user_id=matrix,
@@ -97,19 +100,21 @@ def open_case(*, authentik_username: str = "", matrix_user_id: str = "") -> Case
         invitations_made=made,
         rooms=rooms,
         rooms_problem=rooms_problem,
-    ))
+    ), actor=actor)
 
 
-def with_records(case: CaseFile) -> CaseFile:
+def with_records(case: CaseFile, *, actor: str) -> CaseFile:
     """The case with the dashboard's records about the member read again (cheap: one database):
-    journeys, audited events, sanctions, notes. Names match exactly, never a part."""
+    journeys, audited events, sanctions (those `actor` may see), notes. Names match exactly,
+    never a part."""
     subjects = case.subjects
     return replace(
         case,
         journeys=tuple(journeys.search(subjects=subjects, limit=EVENTS_SHOWN)),
         events=tuple(audit.search(audit.AuditFilter(subjects=subjects),
                                   page_size=EVENTS_SHOWN).rows),
-        sanctions=(tuple(sanctions.search(member=case.matrix_user_id, limit=EVENTS_SHOWN))
+        sanctions=(tuple(sanctions.search(actor=actor, member=case.matrix_user_id,
+                                          limit=EVENTS_SHOWN))
                    if case.matrix_user_id else ()),
         notes=tuple(notes_about(subjects)),
     )
@@ -126,11 +131,11 @@ def _account(username: str) -> tuple[User | None, str, tuple[InviteLink, ...]]:
     return user, "" if user else f"no Authentik user '{username}'", made
 
 
-def _rooms(matrix: str) -> tuple[removal.RemovalPreview | None, str]:
+def _rooms(matrix: str, actor: str) -> tuple[removal.RemovalPreview | None, str]:
     if not matrix:
         return None, ""
     try:
-        return removal.preview_removal(matrix), ""
+        return removal.preview_removal(matrix, actor=actor), ""
     except DashboardError as err:
         return None, str(err)
 

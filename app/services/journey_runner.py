@@ -28,6 +28,7 @@ from dbos import DBOS, SetWorkflowID
 from app.db import audit_log
 from app.services import engine, journeys
 from app.services.journeys import JourneyView
+from app.services.rooms import scopes
 from app.utils.enums import (
     AuditAction,
     AuditOutcome,
@@ -294,10 +295,13 @@ def launch_run(journey: JourneyView) -> None:
 
 
 def retry(*, actor: str, journey_id: int) -> JourneyView:
-    """Run again only what is not done; refused while the journey is still running."""
+    """Run again only what is not done; refused while the journey is still running, and for
+    a scoped moderator when its rooms are not all in their scope."""
     journey = journeys.get(journey_id)
     if journey.active:
         raise InputError("Journey", f"#{journey_id} is still running: wait for it to finish")
+    scopes.check(actor=actor, room_ids=journey.params.get("room_ids") or (),
+                 action=AuditAction.JOURNEY_RETRY, member=journey.member)
     if journeys.next_run(journey_id, journey.runs):
         audit_log.record(
             actor=actor,

@@ -16,6 +16,7 @@ from app.db import audit_log
 from app.services import connections
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, fan_out, guarded, relay
+from app.services.rooms import scopes
 from app.services.rooms.catalog import rooms_by_id
 from app.utils.config import get_settings
 from app.utils.enums import AuditAction, AuditOutcome
@@ -85,10 +86,12 @@ def send_to_rooms(
     *, actor: str, room_ids: Sequence[str], body: str, notice: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> list[RoomOutcome]:
-    """Post `body` (plus the suffix) in each room; a done outcome's reason is the event ID."""
+    """Post `body` (plus the suffix) in each room; a done outcome's reason is the event ID.
+    A room outside `actor`'s scope refuses the whole send before any request (OutOfScope)."""
     on_progress = guarded(on_progress)
     text = _body(body)
     rooms = matrix_ids.room_list(room_ids)
+    scopes.check(actor=actor, room_ids=rooms, action=AuditAction.MESSAGES_ROOMS)
     client = connections.matrix()
     client.check_token()  # one request, so a refused token is one clear error, not N failures
     message = compose(text)

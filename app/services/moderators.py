@@ -14,6 +14,7 @@ from app.services import connections
 from app.services.accounts import AccountError
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, relay
+from app.services.rooms import scopes
 from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 from app.utils.matrix import RoomOutcome
@@ -64,6 +65,7 @@ def set_room_power(
     if isinstance(level, bool) or not 0 <= int(level) <= MAX_LEVEL:
         raise InputError("Power level", f"use a whole number from 0 to {MAX_LEVEL}")
     rooms = matrix_ids.room_list(room_ids)
+    scopes.check(actor=actor, room_ids=rooms, action=AuditAction.MODERATOR_POWER, member=user)
     client = connections.matrix()
     outcomes = client.set_power_level_many(
         user_id=user,

@@ -18,11 +18,12 @@ from app.services import connections, journey_runner, journeys, protected
 from app.services import onboarding_steps as steps
 from app.services.journey_runner import Plan, Started, done, failed, finished, record
 from app.services.journeys import JourneyView
+from app.services.rooms import scopes
 from app.services.users import CreatedUser, Credential, CredentialNotSet, display_name
 from app.services.users import set_credential as make_credential
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
-from app.utils.enums import JourneyKind, StepStatus
+from app.utils.enums import AuditAction, JourneyKind, StepStatus
 from app.utils.errors import InputError, NotConfigured
 from app.utils.matrix import ids as matrix_ids
 
@@ -114,6 +115,8 @@ def begin(*, actor: str, request: OnboardingRequest, submission_id: str) -> Star
     """Check the input, then find or start the journey of this submission (or the one already
     running for this member). Returns at once: `follow` waits for the admin's part."""
     request = check_request(request)
+    scopes.check(actor=actor, room_ids=request.room_ids, action=AuditAction.ROOMS_INVITE,
+                 member=request.matrix_user_id)
     if request.existing_user_pk is not None:  # a protected account is nobody to onboard
         linked = connections.authentik().get_user(request.existing_user_pk)
         if why := protected.authentik_reason(linked):

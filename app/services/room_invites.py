@@ -9,6 +9,7 @@ from app.db import audit_log
 from app.services import connections
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, guarded, relay
+from app.services.rooms import scopes
 from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 from app.utils.matrix import RoomOutcome
@@ -31,10 +32,12 @@ def invite_to_rooms(
     The account must exist: Synapse would otherwise accept invites for a user nobody has
     (`account_checked`: the caller just checked). `checkpoint(room_id, entry)` hears each
     room's outcome the moment it is known (a journey stores it, so a re-run skips the room).
+    A room outside `actor`'s scope refuses the whole invite before any request (OutOfScope).
     """
     on_progress = guarded(on_progress)
     user = matrix_ids.user_id(user_id, field=USER_FIELD)
     rooms = matrix_ids.room_list(room_ids)
+    scopes.check(actor=actor, room_ids=rooms, action=AuditAction.ROOMS_INVITE, member=user)
     client = connections.matrix()
     if user == client.user_id:
         raise InputError(USER_FIELD, f"{user} is the dashboard's own bot")

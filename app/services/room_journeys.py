@@ -29,7 +29,9 @@ from app.services.offboarding_steps import ROOMS as REMOVAL_STEP
 from app.services.offboarding_steps import TITLES as REMOVAL_TITLES
 from app.services.offboarding_steps import room_removal_step
 from app.services.removal import ACTIONS, MESSAGE_KEYS, clean_reason, target_user
-from app.utils.enums import ApprovalKind, JourneyKind
+from app.services.removal.remove import AUDIT_ACTIONS
+from app.services.rooms import scopes
+from app.utils.enums import ApprovalKind, AuditAction, JourneyKind
 from app.utils.errors import InputError
 from app.utils.matrix import ids as matrix_ids
 
@@ -77,15 +79,18 @@ class RemovalRequest:
     display_name: str = ""
 
 
-def _checked_removal(request: RemovalRequest) -> RemovalRequest:
+def _checked_removal(actor: str, request: RemovalRequest) -> RemovalRequest:
+    """The request cleaned, or the first problem; rooms outside `actor`'s scope refused."""
     user = target_user(request.user_id, connections.matrix())
     if request.action not in ACTIONS:
         raise InputError("Action", "choose kick or ban")
     if request.message_key and request.message_key not in MESSAGE_KEYS:
         raise InputError("Message", f"choose one of {', '.join(MESSAGE_KEYS)}")
+    rooms = tuple(matrix_ids.room_list(request.room_ids))
+    scopes.check(actor=actor, room_ids=rooms, action=AUDIT_ACTIONS[request.action], member=user)
     return RemovalRequest(
         **{**asdict(request), "user_id": user, "reason": clean_reason(request.reason),
-           "room_ids": tuple(matrix_ids.room_list(request.room_ids))}
+           "room_ids": rooms}
     )
 
 
@@ -99,7 +104,7 @@ def begin_removal(
 ) -> Started:
     """Check everything before any request, then find or start the journey. Under the
     two-person rule only an approved request's run gets past `approvals.require`."""
-    cleaned = _checked_removal(request)
+    cleaned = _checked_removal(actor, request)
     approvals.require(removal_approval_rule(cleaned), approval_id=approval_id,
                       kind=ApprovalKind.REMOVAL, payload=asdict(cleaned))
     user = cleaned.user_id
@@ -114,7 +119,7 @@ def request_removal_approval(
     *, actor: str, request: RemovalRequest, submission_id: str
 ) -> approvals.ApprovalView:
     """File the removal for a second admin, checked as if it ran now."""
-    cleaned = _checked_removal(request)
+    cleaned = _checked_removal(actor, request)
     why = removal_approval_rule(cleaned)
     if not why:
         raise InputError("Removal", "this needs no approval: confirm it")
@@ -144,6 +149,7 @@ def begin_invites(
 ) -> Started:
     user = matrix_ids.user_id(user_id, field=room_invites.USER_FIELD)
     rooms = tuple(matrix_ids.room_list(room_ids))
+    scopes.check(actor=actor, room_ids=rooms, action=AuditAction.ROOMS_INVITE, member=user)
     client = connections.matrix()
     if user == client.user_id:
         raise InputError(room_invites.USER_FIELD, f"{user} is the dashboard's own bot")

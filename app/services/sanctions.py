@@ -28,6 +28,7 @@ from app.db.models import Sanction, utcnow
 from app.services import connections, engine
 from app.services.outcomes import audit_outcome
 from app.services.removal import clean_reason, target_user
+from app.services.rooms import scopes
 from app.utils.enums import AuditAction, SanctionKind, SanctionStatus
 from app.utils.errors import InputError
 from app.utils.matrix import MatrixClient, RoomOutcome, Status, txn_id
@@ -96,7 +97,8 @@ def impose(
     """Ban, mute or kick `user_id` in the rooms now; its end is scheduled first (durably).
 
     A form's `submission_id` makes a repeat (a double click, a second tab) return the sanction
-    the first one imposed instead of imposing another."""
+    the first one imposed instead of imposing another. A room outside `actor`'s scope refuses
+    it before anything is written or sent (OutOfScope)."""
     try:
         sanction_kind = SanctionKind(kind)
     except ValueError:
@@ -106,6 +108,7 @@ def impose(
     rooms = matrix_ids.room_list(room_ids)
     why = clean_reason(reason)
     length = _duration(duration)
+    scopes.check(actor=actor, room_ids=rooms, action=AuditAction.SANCTION_IMPOSE, member=user)
     now = utcnow()
     if submission_id and (earlier := _submitted(submission_id)) is not None:
         return earlier
@@ -211,6 +214,8 @@ def lift(*, actor: str, sanction_id: int) -> SanctionView:
     current = get(sanction_id)
     if not current.active:
         raise InputError("Sanction", f"#{sanction_id} has already ended")
+    scopes.check(actor=actor, room_ids=current.room_ids, action=AuditAction.SANCTION_LIFT,
+                 member=current.matrix_user_id)
     _cancel_timer(sanction_id)
     return end(sanction_id, by=actor, status=SanctionStatus.LIFTED)
 
@@ -252,6 +257,8 @@ def extend(*, actor: str, sanction_id: int, duration: timedelta | None) -> Sanct
     current = get(sanction_id)
     if not current.active:
         raise InputError("Sanction", f"#{sanction_id} has already ended")
+    scopes.check(actor=actor, room_ids=current.room_ids, action=AuditAction.SANCTION_EXTEND,
+                 member=current.matrix_user_id)
     _cancel_timer(sanction_id)
     ends = utcnow() + length if length else None
     with session_scope() as db:
@@ -300,10 +307,12 @@ def get(sanction_id: int) -> SanctionView:
 
 
 def search(
-    *, user_id: str = "", member: str = "", active: bool | None = None, limit: int = 100
+    *, actor: str, user_id: str = "", member: str = "", active: bool | None = None,
+    limit: int = 100,
 ) -> list[SanctionView]:
-    """Newest first; `user_id` matches part of the Matrix ID or the reason, `member` one
-    Matrix ID exactly."""
+    """The sanctions `actor` may see, newest first; `user_id` matches part of the Matrix ID or
+    the reason, `member` one Matrix ID exactly. A scoped moderator sees those whose rooms are
+    all in their scope (the others are an admin's or an unscoped moderator's to handle)."""
     query = select(Sanction)
     if member:
         query = query.where(Sanction.matrix_user_id == member)
@@ -312,7 +321,11 @@ def search(
                             | Sanction.reason.ilike(f"%{text}%"))
     if active is not None:
         query = query.where((Sanction.status == SanctionStatus.ACTIVE) == active)
-    with session_scope() as db:
-        rows = db.scalars(query.order_by(Sanction.created_at.desc(), Sanction.id.desc())
-                          .limit(limit)).all()
-        return [_view(r) for r in rows]
+    scope = scopes.scope_of(actor)
+    query = query.order_by(Sanction.created_at.desc(), Sanction.id.desc())
+    with session_scope() as db:  # room lists are JSON: a scope filters them here
+        views = [_view(r) for r in db.scalars(query if scope.limited else query.limit(limit))]
+    if scope.limited:
+        inside = set(scopes.split(scope, (r for v in views for r in v.room_ids))[0])
+        views = [v for v in views if inside.issuperset(v.room_ids)][:limit]
+    return views

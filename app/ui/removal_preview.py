@@ -52,6 +52,13 @@ def show(preview: removal.RemovalPreview) -> None:
         )
     if preview.banned:
         st.caption(f"They are banned already in {len(preview.banned)} of the bot's rooms.")
+    if preview.scope:
+        st.info(
+            f"Your scope: rooms of {md(', '.join(preview.scope))}. {preview.outside_scope} of "
+            "the bot's rooms are outside it: they were not checked and are left alone (an "
+            "admin or an unscoped moderator acts there).",
+            icon=":material/filter_alt:",
+        )
     if preview.rooms:
         st.dataframe(
             pd.DataFrame(

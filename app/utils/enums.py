@@ -129,6 +129,7 @@ class AuditAction(StrEnum):
     ACCOUNT_REVOKE_SESSIONS = "account.revoke_sessions"
     MODERATOR_LINK_MATRIX = "moderator.link_matrix"
     MODERATOR_POWER = "moderator.power"
+    MODERATOR_SCOPE = "moderator.scope"  # the room categories a moderator is limited to
     TEMPLATE_UPDATE = "template.update"
     TEMPLATE_RESET = "template.reset"
     # Authentik: invite links and users

@@ -133,6 +133,7 @@ class SessionKey(StrEnum):
     MODERATORS_RESULT = "moderators_result"  # (level, one outcome per room)
     MODERATORS_NOTICE = "moderators_notice"
     MODERATORS_PROBLEM = "moderators_problem"
+    MODERATORS_SCOPE = "moderators_scope"  # the room categories chosen for the account
 
     # Templates page
     TEMPLATES_SELECTED = "templates_selected"

@@ -84,5 +84,5 @@ def test_case_file_from_the_users_directory_note_timed_ban_and_lift(
     settle(page)
     expect(page.get_by_text(re.compile(r"Sanction #\d+ lifted"))).to_be_visible()
     assert synapse.membership(matrix_bot, room, member.user_id) == "leave"
-    [ban] = sanctions.search(member=member.user_id)
+    [ban] = sanctions.search(actor="tester", member=member.user_id)
     assert (ban.status, ban.ended_by) == ("lifted", "admin")

@@ -40,7 +40,8 @@ def test_the_case_file_gathers_everything_about_one_member_only(journey_env: Jou
     case_file.add_note(actor="mod", subject="erinx", body="someone else")
     audit_log.record(actor="mod", action="test.other", target="erinx", member="erinx")
 
-    case = case_file.open_case(authentik_username="erin", matrix_user_id=member.user_id)
+    case = case_file.open_case(actor="tester", authentik_username="erin",
+                               matrix_user_id=member.user_id)
 
     assert case.account is not None and case.account.username == "erin"
     assert (case.invited_by, case.invitation_used) == ("alice", "spring-meetup")
@@ -87,17 +88,17 @@ def test_a_username_finds_its_matrix_id_and_a_part_that_cannot_be_read_says_why(
                        matrix_user_id=member.user_id, params={}))
     assert case_file.linked_matrix_id("frank") == member.user_id
     env.homeserver_down()  # the rooms come from the last sync, and say so
-    case = case_file.open_case(authentik_username="frank")
+    case = case_file.open_case(actor="tester", authentik_username="frank")
     assert case.matrix_user_id == member.user_id and case.subject == "frank"
     assert case.account is not None and case.rooms is not None
     assert case.rooms.source == "cache" and "Live lookup failed" in case.rooms.note
     assert [j.authentik_username for j in case.journeys] == ["frank"]
-    missing = case_file.open_case(authentik_username="nobody-here")
+    missing = case_file.open_case(actor="tester", authentik_username="nobody-here")
     assert missing.account is None and "nobody-here" in missing.account_problem
     env.monkeypatch.setenv("AUTHENTIK_URL", f"http://127.0.0.1:{free_port()}")
     get_settings.cache_clear()
-    unreachable = case_file.open_case(authentik_username="frank")
+    unreachable = case_file.open_case(actor="tester", authentik_username="frank")
     assert unreachable.account is None and unreachable.account_problem
     assert [j.authentik_username for j in unreachable.journeys] == ["frank"]  # the rest is there
     with pytest.raises(InputError, match="Member"):
-        case_file.open_case()
+        case_file.open_case(actor="tester")

@@ -29,7 +29,7 @@ def test_invitations_are_attributed_and_offboarding_one_revokes_only_theirs(
     # Authentik itself records the token's account as creator of all three.
     assert {link.created_by for link in invite_links.list_links()} == {fake.admin.username}
 
-    seen = offboarding.preview(authentik_username="alice")
+    seen = offboarding.preview(actor="tester", authentik_username="alice")
     assert sorted(i.name for i in seen.invitations) == sorted(link.name for link in mine)
     started = offboarding.start(
         actor="admin", submission_id=uuid.uuid4().hex,

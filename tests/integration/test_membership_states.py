@@ -49,7 +49,7 @@ def test_the_preview_lists_invites_and_knocks_and_removal_rescinds_them(
     knocked = _knocking(env, member)
     never = env.room("Never there")
 
-    seen = preview_removal(member.user_id)
+    seen = preview_removal(member.user_id, actor="tester")
     states = {r.room_id: r.membership for r in seen.rooms}
     assert states == {joined: "join", invited: "invite", knocked: "knock"}
     by_room = {r.room_id: r for r in seen.rooms}
@@ -75,7 +75,7 @@ def test_offboarding_bans_an_invited_member_and_pre_emptively_where_they_never_w
     member = env.synapse.register()
     invited, never = env.room("Invited"), env.room("Never joined")
     env.synapse.invite(env.bot, invited, member.user_id)
-    seen = offboarding.preview(matrix_user_id=member.user_id)
+    seen = offboarding.preview(actor="tester", matrix_user_id=member.user_id)
     assert seen.rooms is not None and never in seen.rooms.elsewhere
     request = OffboardingRequest(
         matrix_user_id=member.user_id, reason="harassment", action="ban",
@@ -96,7 +96,7 @@ def test_offboarding_rescinds_a_knock(journey_env: JourneyEnv) -> None:
     env = journey_env
     member = env.synapse.register()
     knocked = _knocking(env, member)
-    seen = offboarding.preview(matrix_user_id=member.user_id)
+    seen = offboarding.preview(actor="tester", matrix_user_id=member.user_id)
     assert [r.membership for r in seen.rooms.rooms] == ["knock"]  # type: ignore[union-attr]
     request = OffboardingRequest(matrix_user_id=member.user_id, reason="spam", action="kick",
                                  room_ids=(knocked,))

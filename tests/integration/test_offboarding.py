@@ -38,7 +38,8 @@ def test_offboarding_with_preview_and_a_room_where_the_bot_lacks_power(journey_e
         env.synapse.add_member(env.bot if room != locked else owner, room, member)
     quiet = env.room("Not theirs")  # the bot's room the member is not in
 
-    seen = offboarding.preview(authentik_username="mallory", matrix_user_id=member.user_id)
+    seen = offboarding.preview(actor="tester", authentik_username="mallory",
+                               matrix_user_id=member.user_id)
     assert seen.authentik_user.username == "mallory" and seen.authentik_problem == ""
     assert [i.name for i in seen.invitations] == ["mallorys-friends"]
     by_room = {r.room_id: r for r in seen.rooms.rooms}

@@ -49,7 +49,7 @@ def test_the_token_owner_a_superuser_and_the_bot_are_never_offboarded(staff: Jou
     assert fake.count("PATCH") == fake.count("DELETE") == 0
     assert _refusals().count(fake.admin.username) == 2 and _refusals().count("chief") == 2
     # The preview says so before anyone presses a button.
-    seen = offboarding.preview(authentik_username="chief")
+    seen = offboarding.preview(actor="tester", authentik_username="chief")
     assert "superuser" in seen.protected
 
 

@@ -60,7 +60,7 @@ def test_admin_preview_lists_only_rooms_the_user_is_in_now_with_the_bots_power(
     rooms.sync_rooms(actor="tester")  # the cache says: in `left` too
     leave(synapse, spammer, left)  # ...which is stale now
 
-    preview = removal.preview_removal(spammer.user_id)
+    preview = removal.preview_removal(spammer.user_id, actor="tester")
 
     assert preview.source == "admin-api"
     assert preview.other_rooms == 1
@@ -88,7 +88,7 @@ def test_a_plain_bot_reads_membership_live_and_a_stale_cache_does_not_fool_it(
         rooms.sync_rooms(actor="tester")
         leave(synapse, member, left)
 
-        preview = removal.preview_removal(member.user_id)
+        preview = removal.preview_removal(member.user_id, actor="tester")
 
     assert preview.source == "live-membership"
     assert {(r.room_id, r.membership) for r in preview.rooms} == {
@@ -111,11 +111,11 @@ def test_admin_preview_and_removal_cost(
 
     others_before = len(bot_client.joined_rooms()) - len(theirs)
     with RequestCounter(bot_client) as few:
-        removal.preview_removal(member.user_id)
+        removal.preview_removal(member.user_id, actor="tester")
     for i in range(4):
         make_room(name=f"More bot rooms {i}")
     with RequestCounter(bot_client) as many:
-        preview = removal.preview_removal(member.user_id)
+        preview = removal.preview_removal(member.user_id, actor="tester")
     with RequestCounter(bot_client) as removing:
         outcomes = removal.remove_from_rooms(actor="mod", user_id=member.user_id,
                                              room_ids=preview.room_ids("kick"), action="kick",
@@ -243,7 +243,7 @@ def test_the_bot_itself_and_bad_input_are_refused_before_any_request(
                 removal.remove_from_rooms(**request)
             assert caught.value.field == field
         with pytest.raises(InputError, match="never removes itself"):
-            removal.preview_removal(room_bot.user_id)
+            removal.preview_removal(room_bot.user_id, actor="tester")
 
     assert requests.count == 0
 
@@ -254,7 +254,7 @@ def test_a_refused_token_is_one_clear_error_for_preview_and_removal(
     with MatrixClient(synapse.url, "syt_not_valid", room_bot.user_id, timeout=5) as client, \
             installed(client):
         with pytest.raises(MatrixUnknownToken, match="MATRIX_ACCESS_TOKEN"):
-            removal.preview_removal("@someone:test.local")
+            removal.preview_removal("@someone:test.local", actor="tester")
         with pytest.raises(MatrixUnknownToken, match="MATRIX_ACCESS_TOKEN"):
             removal.remove_from_rooms(actor="mod", user_id="@someone:test.local",
                                       room_ids=["!a:test.local", "!b:test.local"],
@@ -271,7 +271,7 @@ def test_with_the_homeserver_down_the_preview_falls_back_to_the_labelled_cache(
     rooms.sync_rooms(actor="tester")
 
     with installed(dead_client):
-        preview = removal.preview_removal(member.user_id)
+        preview = removal.preview_removal(member.user_id, actor="tester")
         outcomes = removal.remove_from_rooms(actor="mod", user_id=member.user_id,
                                              room_ids=[room], action="kick", reason="spam")
 
@@ -321,7 +321,7 @@ def test_a_bot_demoted_from_server_admin_falls_back_to_live_membership(
     synapse.request("PUT", f"/_synapse/admin/v1/users/{quote(room_bot.user_id)}/admin",
                     token=synapse.bot.access_token, json={"admin": False})
 
-    preview = removal.preview_removal(member.user_id)
+    preview = removal.preview_removal(member.user_id, actor="tester")
 
     assert preview.source == "live-membership"
     assert [(r.room_id, r.membership) for r in preview.rooms] == [(room, "join")]

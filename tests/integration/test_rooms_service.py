@@ -94,7 +94,7 @@ def test_sync_stores_rooms_members_and_power_and_a_second_sync_updates_them(
     assert bob.user_id in {m.user_id for m in rooms.cached_members(garden)}
     assert rooms.rooms_by_id([soon_left])[soon_left].still_joined is False
     assert rooms.cached_members(soon_left) == []
-    assert soon_left not in {r.room_id for r in rooms.page().rooms}
+    assert soon_left not in {r.room_id for r in rooms.page(actor="tester").rooms}
 
 
 def test_a_second_sync_while_one_runs_is_refused_on_sqlite(
@@ -192,19 +192,20 @@ def test_room_search_filters_by_category_and_hides_small_rooms_and_dms(
     monkeypatch.setenv("MATRIX_MIN_ROOM_MEMBERS", "5")
     get_settings.cache_clear()
 
-    listed = rooms.page()
-    python = rooms.page(search="PYTHON")
-    with_small = rooms.page(search="python", include_small=True)
+    listed = rooms.page(actor="tester")
+    python = rooms.page(actor="tester", search="PYTHON")
+    with_small = rooms.page(actor="tester", search="python", include_small=True)
 
     assert [r.room_id for r in listed.rooms] == ["!py:x", "!garden:x"]  # biggest first
     assert (listed.total, listed.hidden_small, listed.min_members) == (2, 1, 5)  # DMs: never
     assert [r.room_id for r in python.rooms] == ["!py:x"] and python.hidden_small == 1
     assert [r.room_id for r in with_small.rooms] == ["!py:x", "!tiny:x"]
-    assert [r.room_id for r in rooms.page(search="soil").rooms] == ["!garden:x"]
-    assert [r.room_id for r in rooms.page(search="_100%").rooms] == ["!garden:x"]
-    assert rooms.page(search="1_0").rooms == []  # LIKE wildcards are literal
-    assert [r.room_id for r in rooms.page(category="outdoors").rooms] == ["!garden:x"]
-    assert [(c.name, c.rooms) for c in rooms.categories()] == [("Outdoors", 1)]
+    assert [r.room_id for r in rooms.page(actor="tester", search="soil").rooms] == ["!garden:x"]
+    assert [r.room_id for r in rooms.page(actor="tester", search="_100%").rooms] == ["!garden:x"]
+    assert rooms.page(actor="tester", search="1_0").rooms == []  # LIKE wildcards are literal
+    outdoors = rooms.page(actor="tester", category="outdoors").rooms
+    assert [r.room_id for r in outdoors] == ["!garden:x"]
+    assert [(c.name, c.rooms) for c in rooms.categories(actor="tester")] == [("Outdoors", 1)]
     with pytest.raises(InputError, match="exists already"):
         rooms.create_category(actor="admin", name=" outdoors ")
     rooms.delete_category(actor="admin", name="Outdoors")
@@ -224,8 +225,9 @@ def test_recommendations_rank_by_category_keyword_name_and_topic_and_explain_why
     rooms.set_room_tags(actor="admin", room_id="!garden:x", categories=["Outdoors"],
                         keywords=[])
 
-    ranked = rooms.recommend_rooms("I love hiking and gardening, also outdoors stuff", limit=5)
-    again = rooms.recommend_rooms("I love hiking and gardening, also outdoors stuff", limit=5)
+    interests = "I love hiking and gardening, also outdoors stuff"
+    ranked = rooms.recommend_rooms(interests, actor="tester", limit=5)
+    again = rooms.recommend_rooms(interests, actor="tester", limit=5)
 
     assert [(r.room.room_id, r.score) for r in ranked] == [
         ("!hike:x", 5 + 4 + 1),  # category Outdoors, keyword hiking, topic "hikes"
@@ -238,8 +240,9 @@ def test_recommendations_rank_by_category_keyword_name_and_topic_and_explain_why
         'keyword "hiking" matches "hiking" (+4)',
         'topic "Weekend hikes" matches "hiking" (+1)',
     )
-    assert rooms.recommend_rooms("the and of") == []
-    assert [r.room.room_id for r in rooms.recommend_rooms("hiking gardening", limit=1)] == [
+    assert rooms.recommend_rooms("the and of", actor="tester") == []
+    best = rooms.recommend_rooms("hiking gardening", actor="tester", limit=1)
+    assert [r.room.room_id for r in best] == [
         "!hike:x"]
 
 
@@ -313,7 +316,7 @@ def test_cli_sync_rooms_prints_progress_and_the_result(
     out = capsys.readouterr().out
     assert code == 0
     assert "Reading rooms: 1 of 1" in out and "Synced 1 of 1 rooms." in out
-    assert rooms.page().rooms[0].name == "From the shell"
+    assert rooms.page(actor="tester").rooms[0].name == "From the shell"
     assert audit_rows("rooms.sync")[0].actor == "cli"
 
 

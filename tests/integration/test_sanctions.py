@@ -130,7 +130,7 @@ def test_a_double_submitted_sanction_is_imposed_once(journey_env: JourneyEnv) ->
         first, second = pool.map(lambda _: submit(), range(2))
     again = submit()  # and once more, later
     assert first.id == second.id == again.id
-    assert [s.id for s in sanctions.search(member=member.user_id)] == [first.id]
+    assert [s.id for s in sanctions.search(actor="tester", member=member.user_id)] == [first.id]
     impositions = search(AuditFilter(action="sanction.impose", subjects=(member.user_id,)))
     assert impositions.total == 1
     assert env.synapse.membership(env.bot, room, member.user_id) == "ban"

@@ -63,7 +63,7 @@ def test_sanctions_page_imposes_shows_time_left_and_lifts(
     at.selectbox(key="sanctions_impose_duration").select("1 hour")
     _button(at, "Impose").click().run()
     assert "**Reason**" in plain(at.error[0].value)  # refused before any request
-    assert sanctions.search(member=member.user_id) == []
+    assert sanctions.search(actor="tester", member=member.user_id) == []
     at.text_input(key="sanctions_impose_reason").input("spamming links")
     _button(at, "Impose").click().run()
     assert not at.error
@@ -72,7 +72,7 @@ def test_sanctions_page_imposes_shows_time_left_and_lifts(
     grid = at.dataframe[-2].value  # the list, above the chosen sanction's rooms
     assert list(grid["Member"]) == [member.user_id]
     assert re.fullmatch(r"\d+ min|1 h 0 min", grid["Time left"].iloc[0])  # of one hour
-    [ban] = sanctions.search(member=member.user_id)
+    [ban] = sanctions.search(actor="tester", member=member.user_id)
     _button(at, "Lift now").click().run()
     assert "lifted" in plain(at.success[0].value)
     assert env.synapse.membership(env.bot, room, member.user_id) == "leave"

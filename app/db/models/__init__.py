@@ -9,7 +9,7 @@ from app.db.models.accounts import (
 )
 from app.db.models.audit import AuditBudget, AuditEvent
 from app.db.models.base import Base, utcnow
-from app.db.models.governance import Approval
+from app.db.models.governance import Approval, ModeratorScope
 from app.db.models.journeys import (
     Journey,
     JourneyStep,
@@ -39,6 +39,7 @@ __all__ = [
     "LoginSession",
     "LoginThrottle",
     "MessageTemplate",
+    "ModeratorScope",
     "Room",
     "RoomCategory",
     "RoomCategoryLink",

@@ -1,11 +1,12 @@
-"""Requests that wait for a second admin (the two-person rule)."""
+"""Governance for larger teams: requests that wait for a second admin (the two-person rule),
+and the room categories a moderator is limited to (scoped moderators)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.models.base import Base, BigId, UTCDateTime, utcnow
@@ -36,3 +37,22 @@ class Approval(Base):
     note: Mapped[str] = mapped_column(Text, default="")  # why it was rejected
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     submission_id: Mapped[str] = mapped_column(String(64), unique=True)  # one per form submission
+
+
+class ModeratorScope(Base):
+    """One room category a moderator is limited to; a moderator with no row is unscoped.
+
+    A category in use here cannot be deleted (RESTRICT): deleting a moderator's only category
+    would otherwise widen their reach to every room."""
+
+    __tablename__ = "moderator_scopes"
+
+    account_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    category_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("room_categories.id", ondelete="RESTRICT"), primary_key=True,
+        index=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(150), default="")

@@ -2,20 +2,22 @@
 
 Live first (see `remove`): the Synapse admin API when the bot is a server admin (cost: the
 rooms the user is in), else the user's membership read in each of the bot's rooms; the last
-sync's cache only when those lookups fail, and then labelled as such.
+sync's cache only when those lookups fail, and then labelled as such. Only the rooms in the
+actor's scope are read; the others are counted and left alone (see `rooms.scopes`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
 from app.db.models import utcnow
 from app.services import connections
 from app.services.progress import ProgressCallback, fan_out, guarded, relay
+from app.services.rooms import scopes
 from app.services.rooms.catalog import cached_rooms_of, rooms_by_id
 from app.utils.errors import InputError
 from app.utils.matrix import (
@@ -81,6 +83,10 @@ class RemovalPreview:
     # there, pre-emptively, so they cannot come in later.
     elsewhere: tuple[str, ...] = ()
     banned: tuple[str, ...] = ()  # the bot's rooms where they are banned already
+    # A scoped moderator's preview: the categories of their scope, and how many of the bot's
+    # rooms are outside it (not read, never acted in: the removal refuses them).
+    scope: tuple[str, ...] = ()
+    outside_scope: int = 0
 
     def room_ids(self, action: Action) -> list[str]:
         """The rooms where the bot's power allows `action`."""
@@ -120,28 +126,32 @@ def target_user(user_id: str, client: MatrixClient) -> str:
 
 
 def preview_removal(
-    user_id: str, *, on_progress: ProgressCallback | None = None
+    user_id: str, *, actor: str, on_progress: ProgressCallback | None = None
 ) -> RemovalPreview:
-    """The rooms (shared with the bot) that `user_id` is in now, with the bot's power there.
+    """The rooms (shared with the bot, in `actor`'s scope) that `user_id` is in now, with the
+    bot's power there.
 
     Raises InputError for a bad ID or the bot itself, NotConfigured, and MatrixUnknownToken (a
     cache would not help: no removal can work with a refused token)."""
     on_progress = guarded(on_progress)
     client = connections.matrix()
     user = target_user(user_id, client)
+    scope = scopes.scope_of(actor)
     try:
-        return _live(client, user, on_progress)
+        found = _live(client, user, scope, on_progress)
     except MatrixUnknownToken:
         raise
     except MatrixError as err:
         logger.warning("live room lookup for %s failed (%s); using the cache", user, err.detail)
-        return _from_cache(client, user, err)
+        found = _from_cache(client, user, scope, err)
+    return replace(found, scope=scope.categories) if scope.limited else found
 
 
 def _live(
-    client: MatrixClient, user: str, on_progress: ProgressCallback | None
+    client: MatrixClient, user: str, scope: scopes.Scope, on_progress: ProgressCallback | None
 ) -> RemovalPreview:
-    ours = client.joined_rooms()
+    everywhere = client.joined_rooms()
+    ours, outside = scopes.split(scope, everywhere)
     joined: dict[str, Membership] = {}
     other = 0
     source_used: Source = "live-membership"
@@ -154,7 +164,7 @@ def _live(
             logger.info("admin API lookup failed (%s); checking room by room", err.detail)
         else:
             joined = {room: Membership.JOIN for room in theirs if room in set(ours)}
-            other, source_used = len(set(theirs) - set(ours)), "admin-api"
+            other, source_used = len(set(theirs) - set(everywhere)), "admin-api"
     # Invites and knocks are not "joined": read them live in the bot's other rooms (the
     # admin API lists joined rooms only, and a pending invite must not survive a removal).
     rest = [room for room in ours if room not in joined]
@@ -178,14 +188,14 @@ def _live(
         note += f" {len(failed)} room(s) could not be checked."
     return _with_power(client, user, present, source=source_used, note=note,
                        on_progress=on_progress, other_rooms=other, unchecked=failed,
-                       elsewhere=elsewhere, banned=banned)
+                       elsewhere=elsewhere, banned=banned, outside_scope=len(outside))
 
 
 def _with_power(
     client: MatrixClient, user: str, present: Mapping[str, Membership | None], *, source: Source,
     note: str, on_progress: ProgressCallback | None, other_rooms: int = 0,
     unchecked: tuple[RoomOutcome, ...] = (), elsewhere: tuple[str, ...] = (),
-    banned: tuple[str, ...] = (),
+    banned: tuple[str, ...] = (), outside_scope: int = 0,
 ) -> RemovalPreview:
     checked_at = utcnow()
     names = room_names(client, list(present))
@@ -204,7 +214,8 @@ def _with_power(
         rooms.append(RoomPreview(room_id, name, str(membership), level, bot, kick, ban, why))
     rooms.sort(key=lambda r: (r.name.lower(), r.room_id))
     return RemovalPreview(user, _display_name(user), tuple(rooms), source, note, checked_at,
-                          unchecked, other_rooms, elsewhere, banned)
+                          unchecked, other_rooms, elsewhere, banned,
+                          outside_scope=outside_scope)
 
 
 def room_names(client: MatrixClient, room_ids: list[str]) -> dict[str, str]:
@@ -218,8 +229,12 @@ def room_names(client: MatrixClient, room_ids: list[str]) -> dict[str, str]:
     return names
 
 
-def _from_cache(client: MatrixClient, user: str, err: MatrixError) -> RemovalPreview:
-    cached = cached_rooms_of(user)
+def _from_cache(
+    client: MatrixClient, user: str, scope: scopes.Scope, err: MatrixError
+) -> RemovalPreview:
+    everywhere = cached_rooms_of(user)
+    inside, outside = scopes.split(scope, (m.room_id for m in everywhere))
+    cached = [m for m in everywhere if m.room_id in set(inside)]
     known = rooms_by_id(m.room_id for m in cached)
     rooms = []
     for member in cached:
@@ -236,7 +251,7 @@ def _from_cache(client: MatrixClient, user: str, err: MatrixError) -> RemovalPre
     note = (f"Live lookup failed ({err.detail}). FROM THE CACHE {when}: it may be out of date. "
             "The removal re-checks every room live.")
     return RemovalPreview(user, _display_name(user), tuple(rooms), "cache", note,
-                          oldest or utcnow())
+                          oldest or utcnow(), outside_scope=len(outside))
 
 
 def _display_name(user: str) -> str:

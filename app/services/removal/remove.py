@@ -14,6 +14,7 @@ from app.services.messaging import Composed, compose
 from app.services.outcomes import audit_details, audit_outcome
 from app.services.progress import ProgressCallback, fan_out, guarded, relay
 from app.services.removal.preview import PRESENT, Action, power_verdict, target_user
+from app.services.rooms import scopes
 from app.utils.enums import AuditAction
 from app.utils.errors import InputError
 from app.utils.matrix import (
@@ -96,7 +97,8 @@ def remove_from_rooms(
 
     A journey passes `checkpoint(room_id, entry)`, called as soon as a room's message or
     outcome is known, and `txn_scope`: each room's message then has a transaction ID derived
-    from it, so a run repeated after a crash cannot post twice."""
+    from it, so a run repeated after a crash cannot post twice. A room outside `actor`'s scope
+    refuses the whole removal before any request (OutOfScope)."""
     on_progress = guarded(on_progress)
     if action not in ACTIONS:
         raise InputError("Action", "choose kick or ban")
@@ -104,6 +106,7 @@ def remove_from_rooms(
     rooms = matrix_ids.room_list(room_ids)
     client = connections.matrix()
     user = target_user(user_id, client)
+    scopes.check(actor=actor, room_ids=rooms, action=AUDIT_ACTIONS[action], member=user)
     message = (removal_message(user_id=user, display_name=display_name, reason=why,
                                message_key=message_key, custom_message=custom_message)
                if message_key else None)

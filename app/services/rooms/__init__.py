@@ -1,8 +1,9 @@
 """Rooms: the bot's rooms as the dashboard stores them (sync, freshness, search, tags,
-recommendations), in one import.
+recommendations, moderators' scopes), in one import.
 
 The work lives in `sync` (Matrix -> database, one at a time: `sync_lock`), `catalog` (queries
-and admin tags) and `recommend` (interest matching); pages and the CLI import this package.
+and admin tags), `recommend` (interest matching) and `scopes` (which rooms an actor may see and
+act in); pages and the CLI import this package.
 """
 
 from __future__ import annotations
@@ -28,15 +29,17 @@ from app.services.rooms.catalog import (
     welcome_room_members,
 )
 from app.services.rooms.recommend import Recommendation, interest_terms, recommend_rooms
+from app.services.rooms.scopes import OutOfScope, Scope, scope_of, scopes_by_account, set_scope
 from app.services.rooms.sync import Freshness, SyncResult, SyncRunView, freshness, sync_rooms
 from app.utils.errors import DashboardError
 
 __all__ = [
-    "CachedMember", "CategoryView", "Freshness", "Progress", "ProgressCallback",
-    "Recommendation", "RoomPage", "RoomView", "SyncResult", "SyncRunView", "cached_members",
-    "cached_rooms_of", "categories", "create_category", "delete_category", "freshness",
-    "interest_terms", "keyword_list", "listed_rooms", "matrix_problem", "page", "power_label",
-    "recommend_rooms", "rooms_by_id", "set_room_tags", "sync_rooms", "welcome_room_members",
+    "CachedMember", "CategoryView", "Freshness", "OutOfScope", "Progress", "ProgressCallback",
+    "Recommendation", "RoomPage", "RoomView", "Scope", "SyncResult", "SyncRunView",
+    "cached_members", "cached_rooms_of", "categories", "create_category", "delete_category",
+    "freshness", "interest_terms", "keyword_list", "listed_rooms", "matrix_problem", "page",
+    "power_label", "recommend_rooms", "rooms_by_id", "scope_of", "scopes_by_account",
+    "set_room_tags", "set_scope", "sync_rooms", "welcome_room_members",
 ]
 
 

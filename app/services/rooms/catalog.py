@@ -1,6 +1,7 @@
 """The stored room catalog: search and filters, admin categories and keywords, cached members.
 
-Reads only the database (filled by room_sync); nothing here talks to Matrix.
+Reads only the database (filled by room_sync); nothing here talks to Matrix. Lists are for an
+actor: a scoped moderator sees only the rooms (and categories) of their scope (`scopes`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.db import audit_log
 from app.db.engine import session_scope
 from app.db.models import Room, RoomCategory, RoomCategoryLink, RoomKeyword, RoomMember
+from app.services.rooms import scopes
 from app.utils.config import get_settings
 from app.utils.enums import AuditAction
 from app.utils.errors import InputError, NotConfigured
@@ -90,9 +92,12 @@ def power_label(level: int | None) -> str:
     return "creator" if level >= CREATOR_LEVEL else str(level)
 
 
-def _listed(*, include_small: bool) -> Select[Room]:
-    """Rooms the bot is still in, not direct chats, big enough unless asked otherwise."""
+def _listed(*, include_small: bool, scope: scopes.Scope) -> Select[Room]:
+    """Rooms the bot is still in, not direct chats, in the scope, big enough unless asked
+    otherwise."""
     query = select(Room).where(Room.still_joined.is_(True), Room.is_direct.is_(False))
+    if (in_scope := scopes.room_filter(scope)) is not None:
+        query = query.where(in_scope)
     minimum = get_settings().matrix_min_room_members
     if minimum and not include_small:
         query = query.where(Room.joined_members >= minimum)
@@ -128,16 +133,19 @@ def _filtered(
 
 
 def page(
-    *, search: str = "", category: str = "", include_small: bool = False, limit: int = 200,
-    offset: int = 0,
+    *, actor: str, search: str = "", category: str = "", include_small: bool = False,
+    limit: int = 200, offset: int = 0,
 ) -> RoomPage:
-    """One page of listed rooms matching `search` (name, topic, alias, ID, keyword) and
-    `category`, biggest first."""
+    """One page of the rooms `actor` may see matching `search` (name, topic, alias, ID,
+    keyword) and `category`, biggest first."""
     limit = max(1, min(limit, 1000))
+    scope = scopes.scope_of(actor)
     with session_scope() as db:
-        query = _filtered(_listed(include_small=include_small), search=search, category=category)
+        query = _filtered(_listed(include_small=include_small, scope=scope), search=search,
+                          category=category)
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        everything = _filtered(_listed(include_small=True), search=search, category=category)
+        everything = _filtered(_listed(include_small=True, scope=scope), search=search,
+                               category=category)
         all_total = db.scalar(select(func.count()).select_from(everything.subquery())) or 0
         rooms = db.scalars(
             query.order_by(Room.joined_members.desc(), Room.name, Room.room_id)
@@ -147,10 +155,13 @@ def page(
     return RoomPage(views, total, all_total - total, get_settings().matrix_min_room_members)
 
 
-def listed_rooms(*, search: str = "", category: str = "") -> list[RoomView]:
-    """Every listed room matching the filters (for "invite to all" and recommendations)."""
+def listed_rooms(*, actor: str, search: str = "", category: str = "") -> list[RoomView]:
+    """Every listed room `actor` may see matching the filters (room pickers, "invite to all",
+    recommendations)."""
+    scope = scopes.scope_of(actor)
     with session_scope() as db:
-        query = _filtered(_listed(include_small=False), search=search, category=category)
+        query = _filtered(_listed(include_small=False, scope=scope), search=search,
+                          category=category)
         rooms = db.scalars(query.order_by(Room.joined_members.desc(), Room.name, Room.room_id))
         return _views(db, rooms.all())
 
@@ -219,13 +230,18 @@ def keyword_list(values: str | Iterable[str], *, field: str = "Keywords") -> lis
     return words
 
 
-def categories() -> list[CategoryView]:
+def categories(*, actor: str) -> list[CategoryView]:
+    """The categories `actor` may pick from: all of them, or a scoped moderator's own."""
+    scope = scopes.scope_of(actor)
+    query = (
+        select(RoomCategory.id, RoomCategory.name, func.count(RoomCategoryLink.room_id))
+        .outerjoin(RoomCategoryLink, RoomCategoryLink.category_id == RoomCategory.id)
+        .group_by(RoomCategory.id, RoomCategory.name)
+    )
+    if scope.limited:
+        query = query.where(RoomCategory.id.in_(scope.category_ids))
     with session_scope() as db:
-        rows = db.execute(
-            select(RoomCategory.id, RoomCategory.name, func.count(RoomCategoryLink.room_id))
-            .outerjoin(RoomCategoryLink, RoomCategoryLink.category_id == RoomCategory.id)
-            .group_by(RoomCategory.id, RoomCategory.name)
-        ).all()
+        rows = db.execute(query).all()
     return sorted((CategoryView(i, n, c) for i, n, c in rows), key=lambda c: c.name.lower())
 
 
@@ -248,11 +264,16 @@ def create_category(*, actor: str, name: str) -> CategoryView:
 
 
 def delete_category(*, actor: str, name: str) -> None:
-    """Remove a category from every room and from the list."""
+    """Remove a category from every room and from the list; refused while it limits a
+    moderator (deleting their only category would widen their reach to every room)."""
     with session_scope() as db:
         row = _category(db, name.strip())
         if row is None:
             raise InputError("Category", f"there is no category '{name.strip()}'")
+        if limited := scopes.moderators_limited_by(db, row.id):
+            raise InputError("Category", f"'{row.name}' limits the moderator(s) "
+                                         f"{', '.join(limited)}: change their room categories "
+                                         "on the Moderators page first")
         db.execute(delete(RoomCategoryLink).where(RoomCategoryLink.category_id == row.id))
         db.delete(row)
         audit_log.record(

@@ -95,12 +95,14 @@ def score_room(room: RoomView, terms: list[str]) -> Recommendation:
     return Recommendation(room, score, tuple(reasons))
 
 
-def recommend_rooms(interests: str, *, limit: int = 10) -> list[Recommendation]:
-    """The listed rooms that best match `interests`, best first, each with its reasons."""
+def recommend_rooms(interests: str, *, actor: str, limit: int = 10) -> list[Recommendation]:
+    """The listed rooms `actor` may see that best match `interests`, best first, each with
+    its reasons."""
     terms = interest_terms(interests)
     if not terms:
         return []
-    scored = [r for r in (score_room(room, terms) for room in listed_rooms()) if r.score > 0]
+    scored = [r for r in (score_room(room, terms) for room in listed_rooms(actor=actor))
+              if r.score > 0]
     scored.sort(key=lambda r: (-r.score, -r.room.joined_members, r.room.label.lower(),
                                r.room.room_id))
     return scored[:max(0, limit)]
