@@ -128,9 +128,9 @@ def check(
 
 def _refusal(scope: Scope, outside: Sequence[str]) -> str:
     with session_scope() as db:
-        names = dict(db.execute(
+        names = {room_id: name for room_id, name in db.execute(
             select(Room.room_id, Room.name).where(Room.room_id.in_(list(outside[:_NAMED])))
-        ).tuples().all())
+        )}
     named = ", ".join(
         f"'{names[r]}' ({r})" if names.get(r) else r for r in outside[:_NAMED]
     )
