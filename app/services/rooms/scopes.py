@@ -25,7 +25,6 @@ from app.utils.enums import AuditAction, AuditOutcome, Role
 from app.utils.errors import InputError, PermissionDenied
 
 FIELD = "Room categories"
-_CHUNK = 500
 _NAMED = 5  # rooms named in a refusal; the rest are counted
 
 
@@ -84,19 +83,16 @@ def room_filter(scope: Scope) -> ColumnElement[bool] | None:
 
 
 def _inside(scope: Scope, room_ids: Sequence[str]) -> set[str]:
+    """The rooms of `room_ids` in the scope: one query for the scope's rooms (a scope is some
+    categories, far fewer rooms than the bot may be in)."""
     if not scope.limited:
         return set(room_ids)
-    found: set[str] = set()
     with session_scope() as db:
-        for start in range(0, len(room_ids), _CHUNK):
-            chunk = list(room_ids[start:start + _CHUNK])
-            found.update(db.scalars(
-                select(RoomCategoryLink.room_id).where(
-                    RoomCategoryLink.room_id.in_(chunk),
-                    RoomCategoryLink.category_id.in_(scope.category_ids),
-                )
-            ))
-    return found
+        scoped = set(db.scalars(
+            select(RoomCategoryLink.room_id)
+            .where(RoomCategoryLink.category_id.in_(scope.category_ids))
+        ))
+    return scoped.intersection(room_ids)
 
 
 def split(scope: Scope, room_ids: Iterable[str]) -> tuple[list[str], list[str]]:
