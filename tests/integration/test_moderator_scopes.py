@@ -11,9 +11,20 @@ from datetime import timedelta
 
 import pytest
 
-from app.services import messaging, removal, room_invites, room_journeys, rooms, sanctions
+from app.services import (
+    case_file,
+    journey_runner,
+    messaging,
+    offboarding,
+    removal,
+    room_invites,
+    room_journeys,
+    rooms,
+    sanctions,
+)
 from app.services.accounts import create_account
 from app.services.audit import AuditFilter, search
+from app.utils.enums import JourneyStatus
 from app.utils.errors import InputError, PermissionDenied
 from tests.support.journey_env import JourneyEnv
 from tests.support.synapse import TestUser
@@ -79,6 +90,10 @@ def test_a_scoped_moderator_sees_only_their_rooms_and_is_refused_elsewhere(
     assert [r.room_id for r in preview.rooms] == [c.tech]
     assert preview.scope == ("Tech",) and preview.outside_scope == len(outside)
     assert not outside & {*preview.elsewhere, *preview.banned}
+    offboard = offboarding.preview(actor="mo", matrix_user_id=member).rooms
+    assert offboard is not None and [r.room_id for r in offboard.rooms] == [c.tech]
+    case = case_file.open_case(actor="mo", matrix_user_id=member).rooms
+    assert case is not None and [r.room_id for r in case.rooms] == [c.tech]
 
     # Acting outside the scope is refused, naming the room, before any request to Matrix.
     with pytest.raises(rooms.OutOfScope, match=r"'Social lounge'.*outside your scope"):
@@ -87,6 +102,11 @@ def test_a_scoped_moderator_sees_only_their_rooms_and_is_refused_elsewhere(
     with pytest.raises(rooms.OutOfScope, match="'Untagged'"):  # no category: in no scope
         removal.remove_from_rooms(actor="mo", user_id=member, room_ids=[c.tech, c.untagged],
                                   action="kick", reason="spam")
+    with pytest.raises(rooms.OutOfScope, match="'Social lounge'"):
+        offboarding.begin(
+            actor="mo", submission_id=uuid.uuid4().hex,
+            request=offboarding.OffboardingRequest(matrix_user_id=member, reason="spam",
+                                                   room_ids=(c.tech, c.social)))
     with pytest.raises(rooms.OutOfScope, match="'Social lounge'"):
         room_journeys.begin_removal(
             actor="mo", submission_id=uuid.uuid4().hex,
@@ -110,7 +130,8 @@ def test_a_scoped_moderator_sees_only_their_rooms_and_is_refused_elsewhere(
     assert sanctions.search(actor="ada", member=member) == []
     denied = search(AuditFilter(actor="mo", outcome="denied")).rows
     assert {r.action for r in denied} == {"rooms.ban", "rooms.kick", "rooms.invite",
-                                          "messages.rooms", "sanction.impose"}
+                                          "messages.rooms", "sanction.impose",
+                                          "offboarding.start"}
 
     # In their own rooms they act as before.
     [kicked] = removal.remove_from_rooms(actor="mo", user_id=member, room_ids=[c.tech],
@@ -144,9 +165,13 @@ def test_an_unscoped_moderator_keeps_every_room_and_scoped_ones_cannot_lift_it(
         sanctions.lift(actor="mo", sanction_id=ban.id)
     assert sanctions.lift(actor="uno", sanction_id=ban.id).status == "lifted"
     assert env.synapse.membership(env.bot, c.social, member) == "leave"
-    [kicked] = removal.remove_from_rooms(actor="uno", user_id=newcomer.user_id,
-                                         room_ids=[c.social], action="kick", reason="test")
-    assert kicked.ok
+    started = room_journeys.begin_removal(
+        actor="uno", submission_id=uuid.uuid4().hex,
+        request=room_journeys.RemovalRequest(newcomer.user_id, (c.social,), reason="test"))
+    assert room_journeys.follow(started.journey.id).status == JourneyStatus.DONE
+    assert env.synapse.membership(env.bot, c.social, newcomer.user_id) == "leave"
+    with pytest.raises(rooms.OutOfScope, match="'Social lounge'"):  # not theirs to run again
+        journey_runner.retry(actor="mo", journey_id=started.journey.id)
 
 
 def test_admins_set_scopes_audited_and_a_limiting_category_stays(env: JourneyEnv) -> None:
