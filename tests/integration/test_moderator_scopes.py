@@ -163,6 +163,9 @@ def test_an_unscoped_moderator_keeps_every_room_and_scoped_ones_cannot_lift_it(
     assert [s.id for s in sanctions.search(actor="uno", member=member)] == [ban.id]
     with pytest.raises(rooms.OutOfScope, match="'Social lounge'"):
         sanctions.lift(actor="mo", sanction_id=ban.id)
+    with pytest.raises(rooms.OutOfScope, match="'Social lounge'"):
+        sanctions.extend(actor="mo", sanction_id=ban.id, duration=None)
+    assert sanctions.get(ban.id).ends_at == ban.ends_at
     assert sanctions.lift(actor="uno", sanction_id=ban.id).status == "lifted"
     assert env.synapse.membership(env.bot, c.social, member) == "leave"
     started = room_journeys.begin_removal(
