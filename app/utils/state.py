@@ -31,6 +31,7 @@ class SessionKey(StrEnum):
     SETUP_DISPLAY_NAME = "setup_display_name"
     SETUP_PASSWORD = "setup_password"  # noqa: S105
     SETUP_CONFIRM = "setup_confirm"
+    SETUP_REQUEST = "setup_request"  # the submitted form, from its callback to this run's work
 
     # Accounts page
     ACCOUNTS_NOTICE = "accounts_notice"
