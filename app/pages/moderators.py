@@ -8,7 +8,7 @@ import streamlit as st
 from app.auth.identity import Identity
 from app.services import accounts, moderators, rooms
 from app.services.outcomes import describe_outcome
-from app.ui.feedback import show_error, show_notice
+from app.ui.feedback import disabled_help, show_error, show_notice, show_unavailable
 from app.ui.guard import action, require_page
 from app.ui.text import md
 from app.utils.enums import Role
@@ -153,18 +153,11 @@ def render() -> None:
         return
     account = by_name[name]
     cols = st.columns(2)
-    cols[0].button(
-        "Make moderator",
-        disabled=account.role == Role.MODERATOR,
-        on_click=_set_role,
-        args=(account, Role.MODERATOR),
-    )
-    cols[1].button(
-        "Make admin",
-        disabled=account.role == Role.ADMIN,
-        on_click=_set_role,
-        args=(account, Role.ADMIN),
-    )
+    for col, role, label in ((cols[0], Role.MODERATOR, "Make moderator"),
+                             (cols[1], Role.ADMIN, "Make admin")):
+        already = f"{account.username} is {role} already." if account.role == role else None
+        col.button(label, disabled=already is not None, help=disabled_help(already),
+                   on_click=_set_role, args=(account, role))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     if st.session_state.get(K.MODERATORS_FOR) != account.id:  # a new account: show its ID
         st.session_state[K.MODERATORS_MATRIX_ID] = linked.get(account.id, "")
@@ -172,8 +165,19 @@ def render() -> None:
         st.session_state.pop(K.MODERATORS_RESULT, None)
     left.text_input("Matrix user ID", key=K.MODERATORS_MATRIX_ID, placeholder="@name:example.org")
     right.button("Save Matrix ID", on_click=_link, args=(account,))
-    if (user := linked.get(account.id)) and rooms.matrix_problem() is None:
-        _power_section(user)
+    _power_levels(account, linked.get(account.id))
+
+
+def _power_levels(account: accounts.AccountView, matrix_user_id: str | None) -> None:
+    """The power-level section, or why it is not shown."""
+    if (problem := rooms.matrix_problem()) is not None:
+        show_unavailable(problem, meanwhile="Until then, power levels in rooms cannot be set "
+                         "here.")
+    elif not matrix_user_id:
+        st.caption(f"Power levels in rooms: save {md(account.username)}'s Matrix user ID "
+                   "above first.")
+    else:
+        _power_section(matrix_user_id)
 
 
 if __name__ == "__main__":

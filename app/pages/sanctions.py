@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.services import removal, rooms, sanctions
 from app.ui import sanction_view
-from app.ui.feedback import show_error
+from app.ui.feedback import show_error, show_unavailable
 from app.ui.guard import require_page, ui_only
 from app.ui.pick import pick
 from app.ui.text import md
@@ -74,7 +74,8 @@ def render() -> None:
                "dashboard restarts in between.")
     sanction_view.feedback()
     if (problem := rooms.matrix_problem()) is not None:
-        show_error(problem)
+        show_unavailable(problem, meanwhile="Until then, new sanctions cannot be imposed; the "
+                         "list below shows the ones recorded.")
     else:
         _impose_section()
     _list_section()
