@@ -47,22 +47,37 @@ def _set_role(identity: Identity, account: accounts.AccountView, role: str) -> N
 
 
 @action(Role.ADMIN)
-def _set_power(identity: Identity, matrix_user_id: str, level: int) -> None:
+def _set_power(_identity: Identity, matrix_user_id: str, level: int) -> None:
+    """Take the change (checked as an admin's now); this run makes it, with progress."""
     state = st.session_state
     state.pop(K.MODERATORS_PROBLEM, None)
+    state.pop(K.MODERATORS_RESULT, None)
     chosen = list(state.get(K.MODERATORS_ROOMS, []))
     for category in state.get(K.MODERATORS_CATEGORIES, []):
         chosen += [r.room_id for r in rooms.listed_rooms(category=category)]
-    try:
-        outcomes = moderators.set_room_power(
-            actor=identity.username,
-            matrix_user_id=matrix_user_id,
-            room_ids=list(dict.fromkeys(chosen)),
-            level=level,
-        )
-    except DashboardError as err:
-        state[K.MODERATORS_PROBLEM] = err
+    state[K.MODERATORS_CHANGE] = (matrix_user_id, list(dict.fromkeys(chosen)), level)
+
+
+def _apply_power(actor: str) -> None:
+    """The change `_set_power` took, room by room under a progress bar."""
+    state = st.session_state
+    if (change := state.pop(K.MODERATORS_CHANGE, None)) is None:
         return
+    matrix_user_id, room_ids, level = change
+    with st.status(f"Setting power level {level} in {len(room_ids)} room(s)…",
+                   expanded=True) as status:
+        bar = st.progress(0.0, text="Starting…")
+        try:
+            outcomes = moderators.set_room_power(
+                actor=actor, matrix_user_id=matrix_user_id, room_ids=room_ids, level=level,
+                on_progress=lambda p: bar.progress(p.fraction, text=p.text),
+            )
+        except DashboardError as err:
+            status.update(label="Nothing was changed", state="error")
+            show_error(err)
+            state[K.MODERATORS_PROBLEM] = err  # and at the top on the next run
+            return
+        status.update(label=f"Power level {level}: done", state="complete", expanded=False)
     state[K.MODERATORS_RESULT] = (level, outcomes)
 
 
@@ -85,7 +100,7 @@ def _table(rows: list[accounts.AccountView], linked: dict[int, str]) -> None:
     )
 
 
-def _power_section(matrix_user_id: str) -> None:
+def _power_section(actor: str, matrix_user_id: str) -> None:
     st.markdown(f"**Power level of {md(matrix_user_id)} in rooms**")
     labels = {r.room_id: r.label for r in rooms.listed_rooms()}
     if not labels:
@@ -113,6 +128,7 @@ def _power_section(matrix_user_id: str) -> None:
         args=(matrix_user_id, int(level)),
         icon=":material/shield_person:",
     )
+    _apply_power(actor)
     if result := st.session_state.get(K.MODERATORS_RESULT):
         wanted, outcomes = result
         ok = sum(1 for o in outcomes if o.ok)
@@ -135,7 +151,7 @@ def _power_section(matrix_user_id: str) -> None:
 
 
 def render() -> None:
-    require_page(__file__)
+    identity = require_page(__file__)
     st.title("Moderators")
     st.caption(
         "Promote people to moderator (or admin), link their Matrix account, and give "
@@ -165,10 +181,10 @@ def render() -> None:
         st.session_state.pop(K.MODERATORS_RESULT, None)
     left.text_input("Matrix user ID", key=K.MODERATORS_MATRIX_ID, placeholder="@name:example.org")
     right.button("Save Matrix ID", on_click=_link, args=(account,))
-    _power_levels(account, linked.get(account.id))
+    _power_levels(identity.username, account, linked.get(account.id))
 
 
-def _power_levels(account: accounts.AccountView, matrix_user_id: str | None) -> None:
+def _power_levels(actor: str, account: accounts.AccountView, matrix_user_id: str | None) -> None:
     """The power-level section, or why it is not shown."""
     if (problem := rooms.matrix_problem()) is not None:
         show_unavailable(problem, meanwhile="Until then, power levels in rooms cannot be set "
@@ -177,7 +193,7 @@ def _power_levels(account: accounts.AccountView, matrix_user_id: str | None) -> 
         st.caption(f"Power levels in rooms: save {md(account.username)}'s Matrix user ID "
                    "above first.")
     else:
-        _power_section(matrix_user_id)
+        _power_section(actor, matrix_user_id)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from app.services import offboarding_steps as steps
 from app.services.invite_links import InviteLink
 from app.services.journey_runner import Plan, Started, finished
 from app.services.journeys import JourneyView
+from app.services.progress import ProgressCallback
 from app.utils.authentik import User
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
@@ -71,8 +72,11 @@ def _lookup_user(username: str) -> tuple[User | None, str]:
     return (user, "") if user else (None, f"no Authentik user '{username}'")
 
 
-def preview(*, authentik_username: str = "", matrix_user_id: str = "") -> OffboardingPreview:
-    """Look everything up live; nothing is changed."""
+def preview(
+    *, authentik_username: str = "", matrix_user_id: str = "",
+    on_progress: ProgressCallback | None = None,
+) -> OffboardingPreview:
+    """Look everything up live; nothing is changed. `on_progress` follows the room lookup."""
     username, matrix = member_ids.checked(authentik_username, matrix_user_id)
     user, authentik_problem = _lookup_user(username)
     found: tuple[InviteLink, ...] = ()
@@ -87,7 +91,7 @@ def preview(*, authentik_username: str = "", matrix_user_id: str = "") -> Offboa
     if matrix:
         try:
             guard = guard or protected.matrix_reason(matrix) or ""
-            rooms = removal.preview_removal(matrix)
+            rooms = removal.preview_removal(matrix, on_progress=on_progress)
         except DashboardError as err:
             matrix_problem = str(err)
     return OffboardingPreview(user, authentik_problem, found, rooms, matrix_problem, guard)

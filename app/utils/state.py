@@ -123,6 +123,7 @@ class SessionKey(StrEnum):
     OFFBOARD_SUBMISSION = "offboard_submission"
     OFFBOARD_SUBMITTED = "offboard_submitted"
     OFFBOARD_FOLLOW = "offboard_follow"
+    OFFBOARD_LOOKUP = "offboard_lookup"  # Preview pressed: look up in this run, with progress
 
     # Moderators page
     MODERATORS_ACCOUNT = "moderators_account"
@@ -134,6 +135,7 @@ class SessionKey(StrEnum):
     MODERATORS_RESULT = "moderators_result"  # (level, one outcome per room)
     MODERATORS_NOTICE = "moderators_notice"
     MODERATORS_PROBLEM = "moderators_problem"
+    MODERATORS_CHANGE = "moderators_change"  # (user, rooms, level) to set in this run
 
     # Templates page
     TEMPLATES_SELECTED = "templates_selected"
