@@ -1,5 +1,11 @@
 """Operator commands: serve, migrate, create-admin, setup-token, sync-rooms, unlock,
-check-authentik, reconcile-groups (`python -m app --help`)."""
+check-authentik, reconcile-groups (`python -m app --help`).
+
+Every command exits 0 when all was done, 1 when it was done in part (some items failed; the
+output names them; check-authentik: problems found), 2 when nothing was done: refused (another
+sync holds the lock, an admin exists already, bad input) or misconfigured (a setting missing or
+wrong, the database unreachable or its schema not migrated, a remote that cannot be used).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,24 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
+from alembic.util.exc import CommandError as AlembicError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
 from app import server
 from app.auth import oidc_config
 from app.auth.lockout import login_name
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setup_token
 from app.db import migrate
-from app.services import accounts, engine, intended_groups_job, lockouts, rooms, users
+from app.services import (
+    accounts,
+    connections,
+    engine,
+    intended_groups_job,
+    lockouts,
+    rooms,
+    users,
+)
 from app.services.authentik_setup import check
 from app.utils.config import PROJECT_ROOT, ConfigError, get_settings
 from app.utils.enums import Role, SyncStatus
@@ -24,12 +42,14 @@ from app.utils.errors import DashboardError
 from app.utils.logging_setup import configure_logging
 
 CLI_ACTOR = "cli"
+# Exit codes, the same for every command (see the module's docstring and the README).
+OK, PARTIAL, REFUSED = 0, 1, 2
 
 
 def _migrate(_args: argparse.Namespace) -> int:
     migrate.upgrade()
     print(f"Database is at revision {migrate.current_revision()} (head).")
-    return 0
+    return OK
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -41,7 +61,7 @@ def _serve(args: argparse.Namespace) -> int:
     print("SSO (Authentik):", "on" if secrets_files else "off (OIDC_* not set)", flush=True)
     os.chdir(PROJECT_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
     server.run(address=args.address, port=args.port, secrets_files=secrets_files)
-    return 0
+    return OK
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -63,42 +83,43 @@ def _create_admin(args: argparse.Namespace) -> int:
         display_name=args.display_name,
     )
     print(f"Created admin account '{created.username}'.")
-    return 0
+    return OK
 
 
 def _setup_token(_args: argparse.Namespace) -> int:
     token = issue_setup_token()
     if token is None:
-        print("An admin account exists already; no setup token is needed.")
-        return 1
+        print("error: an admin account exists already; no setup token is needed (log in, or "
+              "`python -m app create-admin` for another admin).", file=sys.stderr)
+        return REFUSED
     print(f"First-run setup token (valid 24 h, single use): {token}")
-    return 0
+    return OK
 
 
 def _sync_rooms(_args: argparse.Namespace) -> int:
-    """Exit 0 when every room was read, 1 when some were not or another sync was running."""
+    """Exit 0 when every room was read, 1 when some were not, 2 when another sync is running
+    (or Matrix is not configured or cannot be reached: nothing was read)."""
 
     def show(progress: rooms.Progress) -> None:
         if progress.done == progress.total or progress.done % 50 == 0:
             print(f"  {progress.text}", flush=True)
 
     result = rooms.sync_rooms(actor=CLI_ACTOR, on_progress=show)
+    if result.refused:
+        print(f"error: {result.message}", file=sys.stderr)
+        return REFUSED
     print(result.message)
-    return 0 if result.status == SyncStatus.OK else 1
+    return OK if result.status == SyncStatus.OK else PARTIAL
 
 
 def _unlock(args: argparse.Namespace) -> int:
     """Exit 0 when the username is not locked out afterwards (lifted now, or was not locked)."""
-    if not migrate.is_up_to_date():
-        print("error: the database schema is not up to date: run `python -m app migrate`",
-              file=sys.stderr)
-        return 2
     name = login_name(args.username)
     if lockouts.unlock(actor=CLI_ACTOR, username=name):
         print(f"Unlocked '{name}': it may log in again.")
     else:
         print(f"'{name}' was not locked out; its failed logins are forgotten.")
-    return 0
+    return OK
 
 
 def _check_authentik(_args: argparse.Namespace) -> int:
@@ -130,7 +151,7 @@ def _reconcile_groups(args: argparse.Namespace) -> int:
             "database: every dashboard process that runs the engine now applies intended "
             "groups (each tick once)."
         )
-        return 0
+        return OK
     outcomes = users.intended_groups.reconcile(
         actor=CLI_ACTOR, joined_within=timedelta(days=args.days)
     )
@@ -142,7 +163,7 @@ def _reconcile_groups(args: argparse.Namespace) -> int:
         print(f"  {o.username}: {'; '.join(parts) or 'nothing to add'}")
     failed = sum(bool(o.error) for o in outcomes)
     print(f"{len(outcomes)} account(s) with intended groups pending, {failed} failed.")
-    return 1 if failed else 0
+    return PARTIAL if failed else OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -201,11 +222,45 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+# First-run commands bring a new database's schema up to date themselves; the others need it
+# migrated (a cron job should not change the schema behind the operator's back).
+MIGRATES_FIRST = frozenset({"create-admin", "setup-token"})
+NEEDS_SCHEMA = frozenset({"sync-rooms", "unlock", "reconcile-groups"})
+
+
+def _schema_ready(command: str) -> bool:
+    if command not in MIGRATES_FIRST | NEEDS_SCHEMA or migrate.is_up_to_date():
+        return True
+    if command in NEEDS_SCHEMA:
+        print("error: the database schema is not up to date: run `python -m app migrate` "
+              "first", file=sys.stderr)
+        return False
+    migrate.upgrade()
+    print(f"Database migrated to revision {migrate.current_revision()} (head) first.")
+    return True
+
+
+def _database_problem(err: SQLAlchemyError | AlembicError) -> str:
+    """What went wrong with the database, in one line, without the URL's password."""
+    where = make_url(get_settings().database_url).render_as_string(hide_password=True)
+    first_line = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+    return f"the database at {where} cannot be used ({first_line}): check DATABASE_URL"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(argv)  # a usage error exits 2, like any refusal
     try:
         configure_logging(get_settings().log_level)
+        if not (args.command == "reconcile-groups" and args.schedule) and not _schema_ready(
+            args.command
+        ):
+            return REFUSED
         return COMMANDS[args.command](args)
     except (ConfigError, DashboardError) as err:
         print(f"error: {err}", file=sys.stderr)
-        return 2
+        return REFUSED
+    except (SQLAlchemyError, AlembicError) as err:
+        print(f"error: {_database_problem(err)}", file=sys.stderr)
+        return REFUSED
+    finally:
+        connections.close_all()  # the Matrix client's HTTP session and loop: no warning at exit

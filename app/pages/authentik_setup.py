@@ -8,11 +8,11 @@ import streamlit as st
 from app.auth.identity import Identity
 from app.services.authentik_setup import SetupPlan, provision
 from app.ui import setup_report
-from app.ui.feedback import show_error
+from app.ui.feedback import show_error, show_unavailable
 from app.ui.guard import action, require_page, ui_only
 from app.ui.text import md
 from app.utils.enums import Role
-from app.utils.errors import DashboardError, NotConfigured
+from app.utils.errors import DashboardError
 from app.utils.state import SessionKey as K
 
 
@@ -98,10 +98,8 @@ def render() -> None:
         return
     try:
         _preview()
-    except NotConfigured as err:
-        st.info(f"{md(err)}, then restart the dashboard.", icon=":material/link_off:")
     except DashboardError as err:
-        show_error(err)
+        show_unavailable(err)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import streamlit as st
 
 from app.services import messaging, rooms
 from app.services.outcomes import describe_outcome
-from app.ui.feedback import show_error
+from app.ui.feedback import disabled_help, show_error, show_unavailable
 from app.ui.guard import require_page
 from app.ui.scope_note import show_scope
 from app.ui.text import md
@@ -89,7 +89,7 @@ def render() -> None:
     identity = require_page(__file__)
     st.title("Messaging")
     if (problem := rooms.matrix_problem()) is not None:
-        show_error(problem)
+        show_unavailable(problem)
         return
     kind = st.radio("Send to", (ROOMS, PEOPLE), key=SessionKey.MESSAGING_MODE, horizontal=True)
     if kind == ROOMS:
@@ -105,7 +105,9 @@ def render() -> None:
     if suffix := messaging.notice_suffix():
         st.caption(f"Appended to every message: “{md(suffix)}”")
     if st.button("Send", type="primary", key=SessionKey.MESSAGING_SEND,
-                 icon=":material/send:", disabled=kind == ROOMS and not targets):
+                 icon=":material/send:", disabled=kind == ROOMS and not targets,
+                 help=disabled_help("choose at least one room above." if kind == ROOMS
+                                    and not targets else None)):
         _send(identity.username, kind, targets, body, notice)
     if error := st.session_state.get(SessionKey.MESSAGING_ERROR):
         show_error(error)

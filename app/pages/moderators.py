@@ -9,7 +9,7 @@ import streamlit as st
 from app.auth.identity import Identity
 from app.services import accounts, moderators, rooms
 from app.services.outcomes import describe_outcome
-from app.ui.feedback import show_error, show_notice
+from app.ui.feedback import disabled_help, show_error, show_notice, show_unavailable
 from app.ui.guard import action, require_page
 from app.ui.text import md
 from app.utils.enums import Role
@@ -49,22 +49,37 @@ def _set_role(identity: Identity, account: accounts.AccountView, role: str) -> N
 
 @action(Role.ADMIN)
 def _set_power(identity: Identity, matrix_user_id: str, level: int) -> None:
+    """Take the change (checked as an admin's now); this run makes it, with progress."""
     state = st.session_state
     state.pop(K.MODERATORS_PROBLEM, None)
+    state.pop(K.MODERATORS_RESULT, None)
     chosen = list(state.get(K.MODERATORS_ROOMS, []))
     for category in state.get(K.MODERATORS_CATEGORIES, []):
         chosen += [r.room_id for r in rooms.listed_rooms(actor=identity.username,
                                                          category=category)]
-    try:
-        outcomes = moderators.set_room_power(
-            actor=identity.username,
-            matrix_user_id=matrix_user_id,
-            room_ids=list(dict.fromkeys(chosen)),
-            level=level,
-        )
-    except DashboardError as err:
-        state[K.MODERATORS_PROBLEM] = err
+    state[K.MODERATORS_CHANGE] = (matrix_user_id, list(dict.fromkeys(chosen)), level)
+
+
+def _apply_power(actor: str) -> None:
+    """The change `_set_power` took, room by room under a progress bar."""
+    state = st.session_state
+    if (change := state.pop(K.MODERATORS_CHANGE, None)) is None:
         return
+    matrix_user_id, room_ids, level = change
+    with st.status(f"Setting power level {level} in {len(room_ids)} room(s)…",
+                   expanded=True) as status:
+        bar = st.progress(0.0, text="Starting…")
+        try:
+            outcomes = moderators.set_room_power(
+                actor=actor, matrix_user_id=matrix_user_id, room_ids=room_ids, level=level,
+                on_progress=lambda p: bar.progress(p.fraction, text=p.text),
+            )
+        except DashboardError as err:
+            status.update(label="Nothing was changed", state="error")
+            show_error(err)
+            state[K.MODERATORS_PROBLEM] = err  # and at the top on the next run
+            return
+        status.update(label=f"Power level {level}: done", state="complete", expanded=False)
     state[K.MODERATORS_RESULT] = (level, outcomes)
 
 
@@ -163,6 +178,7 @@ def _power_section(actor: str, matrix_user_id: str) -> None:
         args=(matrix_user_id, int(level)),
         icon=":material/shield_person:",
     )
+    _apply_power(actor)
     if result := st.session_state.get(K.MODERATORS_RESULT):
         wanted, outcomes = result
         ok = sum(1 for o in outcomes if o.ok)
@@ -204,18 +220,11 @@ def render() -> None:
         return
     account = by_name[name]
     cols = st.columns(2)
-    cols[0].button(
-        "Make moderator",
-        disabled=account.role == Role.MODERATOR,
-        on_click=_set_role,
-        args=(account, Role.MODERATOR),
-    )
-    cols[1].button(
-        "Make admin",
-        disabled=account.role == Role.ADMIN,
-        on_click=_set_role,
-        args=(account, Role.ADMIN),
-    )
+    for col, role, label in ((cols[0], Role.MODERATOR, "Make moderator"),
+                             (cols[1], Role.ADMIN, "Make admin")):
+        already = f"{account.username} is {role} already." if account.role == role else None
+        col.button(label, disabled=already is not None, help=disabled_help(already),
+                   on_click=_set_role, args=(account, role))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     if st.session_state.get(K.MODERATORS_FOR) != account.id:  # a new account: show its ID
         st.session_state[K.MODERATORS_MATRIX_ID] = linked.get(account.id, "")
@@ -225,8 +234,19 @@ def render() -> None:
     left.text_input("Matrix user ID", key=K.MODERATORS_MATRIX_ID, placeholder="@name:example.org")
     right.button("Save Matrix ID", on_click=_link, args=(account,))
     _scope_section(identity.username, account)
-    if (user := linked.get(account.id)) and rooms.matrix_problem() is None:
-        _power_section(identity.username, user)
+    _power_levels(identity.username, account, linked.get(account.id))
+
+
+def _power_levels(actor: str, account: accounts.AccountView, matrix_user_id: str | None) -> None:
+    """The power-level section, or why it is not shown."""
+    if (problem := rooms.matrix_problem()) is not None:
+        show_unavailable(problem, meanwhile="Until then, power levels in rooms cannot be set "
+                         "here.")
+    elif not matrix_user_id:
+        st.caption(f"Power levels in rooms: save {md(account.username)}'s Matrix user ID "
+                   "above first.")
+    else:
+        _power_section(actor, matrix_user_id)
 
 
 if __name__ == "__main__":

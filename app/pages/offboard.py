@@ -28,18 +28,30 @@ def _clear(*keys: K) -> None:
 
 
 @action(Role.ADMIN, Role.MODERATOR)
-def _preview(identity: Identity) -> None:
+def _preview(_identity: Identity) -> None:
+    """A new preview: forget the last one; this run looks the member up, with progress."""
     state = st.session_state
     _clear(K.OFFBOARD_PREVIEW, K.OFFBOARD_RESULT, K.OFFBOARD_PROBLEM, K.OFFBOARD_FOLLOW)
     state[K.OFFBOARD_SUBMISSION] = new_submission_id()  # what follows is a new submission
+    state[K.OFFBOARD_LOOKUP] = True
+
+
+def _look_up(actor: str) -> None:
+    """The preview asked for by `_preview`, with a progress bar while the rooms are read."""
+    state = st.session_state
+    if not state.pop(K.OFFBOARD_LOOKUP, False):
+        return
+    bar = st.progress(0.0, text="Looking up the account, invitations and rooms…")
     try:
         state[K.OFFBOARD_PREVIEW] = offboarding.preview(
-            actor=identity.username,
+            actor=actor,
             authentik_username=state.get(K.OFFBOARD_USERNAME, ""),
             matrix_user_id=state.get(K.OFFBOARD_MATRIX_ID, ""),
+            on_progress=lambda p: bar.progress(p.fraction, text=p.text),
         )
     except DashboardError as err:
         state[K.OFFBOARD_PROBLEM] = err
+    bar.empty()
 
 
 def _request(preview: OffboardingPreview) -> OffboardingRequest:
@@ -228,6 +240,7 @@ def render() -> None:
     left.text_input("Authentik username", key=K.OFFBOARD_USERNAME)
     right.text_input("Matrix user ID", key=K.OFFBOARD_MATRIX_ID, placeholder="@name:example.org")
     st.button("Preview", on_click=_preview, icon=":material/search:")
+    _look_up(identity.username)
     if problem := st.session_state.get(K.OFFBOARD_PROBLEM):
         show_error(problem)
     if preview := st.session_state.get(K.OFFBOARD_PREVIEW):

@@ -15,7 +15,7 @@ from app.services.onboarding_steps import ROOMS, TITLES, WELCOME
 from app.services.users import Credential, UserQuery
 from app.ui import account_fields, journey_view
 from app.ui.account_fields import WIDGET_OF, AccountKeys, errors_by_widget
-from app.ui.feedback import show_error
+from app.ui.feedback import show_error, show_unavailable
 from app.ui.guard import action, require_page, ui_only
 from app.ui.journey_view import new_submission_id
 from app.ui.text import md
@@ -236,10 +236,11 @@ def _account_section(groups: list[users.GroupChoice]) -> None:
     )
 
 
-def _matrix_section(matrix_ready: bool) -> None:
+def _matrix_section(problem: DashboardError | None) -> None:
     st.subheader("2. Matrix account")
-    if not matrix_ready:
-        st.info("Matrix is not configured: the Matrix steps will be skipped.")
+    if problem is not None:
+        show_unavailable(problem, meanwhile="Until then, onboarding skips the Matrix steps "
+                         "(account, rooms, welcome message).")
         return
     try:
         members = rooms.welcome_room_members()
@@ -333,9 +334,9 @@ def render() -> None:
     if groups is None:
         return
     _account_section(groups)
-    matrix_ready = rooms.matrix_problem() is None
-    _matrix_section(matrix_ready)
-    if matrix_ready:
+    matrix_problem = rooms.matrix_problem()
+    _matrix_section(matrix_problem)
+    if matrix_problem is None:
         _rooms_section(identity.username)
         _welcome_section()
     st.button(

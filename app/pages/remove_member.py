@@ -16,7 +16,7 @@ from app.services.offboarding_steps import TITLES as REMOVAL_TITLES
 from app.services.outcomes import describe_outcome
 from app.ui import approval_view, journey_view, removal_preview
 from app.ui.case_link import case_link
-from app.ui.feedback import show_error
+from app.ui.feedback import show_error, show_unavailable
 from app.ui.guard import require_page, ui_only
 from app.ui.journey_view import new_submission_id
 from app.ui.removal_preview import ACTION_LABELS, CUSTOM_HELP, MESSAGES, PREEMPTIVE_LABEL
@@ -191,7 +191,7 @@ def render() -> None:
     identity = require_page(__file__)
     st.title("Remove from rooms")
     if (problem := rooms.matrix_problem()) is not None:
-        show_error(problem)
+        show_unavailable(problem)
         return
     with st.form("remove_find"):
         user_id = st.text_input("Matrix user ID", key=SessionKey.REMOVE_USER,

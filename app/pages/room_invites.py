@@ -10,7 +10,7 @@ from app.services import journeys, room_journeys, rooms
 from app.services.journeys import JourneyView
 from app.services.outcomes import describe_outcome
 from app.ui import journey_view
-from app.ui.feedback import show_error
+from app.ui.feedback import disabled_help, show_error, show_unavailable
 from app.ui.guard import require_page
 from app.ui.journey_view import new_submission_id
 from app.ui.scope_note import show_scope
@@ -145,14 +145,15 @@ def render() -> None:
     identity = require_page(__file__)
     st.title("Invite to rooms")
     if (problem := rooms.matrix_problem()) is not None:
-        show_error(problem)
+        show_unavailable(problem)
         return
     user_id = st.text_input("Matrix user ID", key=SessionKey.INVITE_ROOMS_USER,
                             placeholder="@name:example.org")
     show_scope(identity.username)
     room_ids, labels = _selection(identity.username)
     if st.button(f"Invite to {len(room_ids)} room(s)", type="primary",
-                 key=SessionKey.INVITE_ROOMS_SUBMIT, disabled=not room_ids):
+                 key=SessionKey.INVITE_ROOMS_SUBMIT, disabled=not room_ids,
+                 help=disabled_help(None if room_ids else "choose at least one room above.")):
         _invite(identity.username, user_id, room_ids)
     if error := st.session_state.get(SessionKey.INVITE_ROOMS_ERROR):
         show_error(error)

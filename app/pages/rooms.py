@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.auth.identity import Identity
 from app.services import rooms
-from app.ui.feedback import show_error, show_notice
+from app.ui.feedback import disabled_help, show_error, show_notice, show_unavailable
 from app.ui.guard import action, require_page
 from app.ui.scope_note import show_scope
 from app.ui.text import md
@@ -45,8 +45,10 @@ def _sync_section(identity: Identity, problem: DashboardError | None) -> None:
                 f"Last synced {fresh.synced_at:%Y-%m-%d %H:%M} UTC by {run.actor}: "
                 f"{run.rooms_synced} of {run.rooms_total} rooms read."
             )
-        else:
+        elif problem is None:
             st.caption("Not synced yet: press **Sync now** to read the bot's rooms.")
+        else:
+            st.caption("Not synced yet: once Matrix can be used (see above), press **Sync now**.")
         if fresh.running is not None:
             since = f" since {fresh.running.since:%H:%M:%S} UTC" if fresh.running.since else ""
             st.info(f"A sync by {md(fresh.running.actor)} is running{since}.")
@@ -55,7 +57,10 @@ def _sync_section(identity: Identity, problem: DashboardError | None) -> None:
         icon=":material/sync:",
         key=SessionKey.ROOMS_SYNC,
         disabled=problem is not None,
-        help="Read every room the bot is in: names, topics, members, power levels.",
+        help=disabled_help(
+            "Matrix cannot be used yet (see the message above)." if problem else None,
+            "Read every room the bot is in: names, topics, members, power levels.",
+        ),
     ):
         _sync(identity.username)
     if error := st.session_state.get(SessionKey.ROOMS_ERROR):
@@ -191,8 +196,8 @@ def render() -> None:
     st.title("Rooms")
     problem = rooms.matrix_problem()
     if problem is not None:
-        show_error(problem)
-        st.caption("Until then the directory below shows what the last sync stored, if any.")
+        show_unavailable(problem, meanwhile="Until then, Sync now is disabled and the directory "
+                         "below shows what the last sync stored, if any.")
     _sync_section(identity, problem)
     show_scope(identity.username)
     shown = _directory(identity.username)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.services import removal, rooms, sanctions
 from app.ui import sanction_view
-from app.ui.feedback import show_error
+from app.ui.feedback import show_error, show_unavailable
 from app.ui.guard import require_page, ui_only
 from app.ui.pick import pick
 from app.ui.scope_note import show_scope
@@ -77,7 +77,8 @@ def render() -> None:
     sanction_view.feedback()
     show_scope(identity.username)
     if (problem := rooms.matrix_problem()) is not None:
-        show_error(problem)
+        show_unavailable(problem, meanwhile="Until then, new sanctions cannot be imposed; the "
+                         "list below shows the ones recorded.")
     else:
         _impose_section(identity.username)
     _list_section(identity.username)

@@ -21,10 +21,17 @@ _FIELDS = (
 
 
 @public
-def _submit() -> None:
+def _take() -> None:
+    """Take the submitted values for this run's work; the password fields empty at once."""
     state = st.session_state
-    token, username, display, password, confirm = (state.get(k, "") for k in _FIELDS)
+    state[SessionKey.SETUP_REQUEST] = tuple(state.get(k, "") for k in _FIELDS)
     state[SessionKey.SETUP_PASSWORD] = state[SessionKey.SETUP_CONFIRM] = ""
+    state.pop(SessionKey.SETUP_ERROR, None)
+
+
+def _create(request: tuple[str, ...]) -> bool:
+    """Create the admin and log this browser in; False (the error kept) when refused."""
+    token, username, display, password, confirm = request
     try:
         if password != confirm:
             raise InputError("Confirm password", "does not match the password")
@@ -32,11 +39,10 @@ def _submit() -> None:
             token=token, username=username, password=password, display_name=display
         )
     except DashboardError as err:
-        state[SessionKey.SETUP_ERROR] = err
-        return
-    state.pop(SessionKey.SETUP_ERROR, None)
-    state[SessionKey.SETUP_TOKEN] = ""
+        st.session_state[SessionKey.SETUP_ERROR] = err
+        return False
     web_session.begin(session_token, identity)
+    return True
 
 
 def render() -> None:
@@ -63,9 +69,18 @@ def render() -> None:
             key=SessionKey.SETUP_CONFIRM,
             autocomplete="new-password",
         )
-        st.form_submit_button("Create admin account", type="primary", on_click=_submit)
+        st.form_submit_button("Create admin account", type="primary", on_click=_take)
+    # The slot where the last error was: a new try empties it at once and shows a spinner
+    # there while the account is made (hashing the password takes a moment).
+    feedback = st.empty()
+    if request := st.session_state.pop(SessionKey.SETUP_REQUEST, None):
+        with feedback, st.spinner("Creating the admin account…"):
+            created = _create(request)
+        if created:
+            st.rerun()  # the navigation of a logged-in admin; the cookie follows on that run
     if error := st.session_state.get(SessionKey.SETUP_ERROR):
-        show_error(error)
+        with feedback:
+            show_error(error)
 
 
 if __name__ == "__main__":

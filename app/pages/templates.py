@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.auth.identity import Identity
 from app.services import templates
-from app.ui.feedback import show_error, show_notice
+from app.ui.feedback import disabled_help, show_error, show_notice
 from app.ui.guard import action, require_page
 from app.utils.enums import Role
 from app.utils.errors import DashboardError
@@ -59,7 +59,8 @@ def render() -> None:
     cols = st.columns([1, 1, 4])
     cols[0].button("Save", type="primary", on_click=_save, args=(key,))
     cols[1].button(
-        "Reset to default", on_click=_reset, args=(key,), disabled=view.is_default
+        "Reset to default", on_click=_reset, args=(key,), disabled=view.is_default,
+        help=disabled_help("this is the built-in default already." if view.is_default else None),
     )
     state = (
         "built-in default"

@@ -22,6 +22,7 @@ from app.services import offboarding_steps as steps
 from app.services.invite_links import InviteLink
 from app.services.journey_runner import Plan, Started, finished
 from app.services.journeys import JourneyView
+from app.services.progress import ProgressCallback
 from app.services.rooms import scopes
 from app.utils.authentik import User
 from app.utils.authentik import validation as check
@@ -73,10 +74,12 @@ def _lookup_user(username: str) -> tuple[User | None, str]:
 
 
 def preview(
-    *, actor: str, authentik_username: str = "", matrix_user_id: str = ""
+    *, actor: str, authentik_username: str = "", matrix_user_id: str = "",
+    on_progress: ProgressCallback | None = None,
 ) -> OffboardingPreview:
     """Look everything up live; nothing is changed. The rooms are those of `actor`'s scope;
-    the preview counts the others, which offboarding leaves alone."""
+    the preview counts the others, which offboarding leaves alone. `on_progress` follows the
+    room lookup."""
     username, matrix = member_ids.checked(authentik_username, matrix_user_id)
     user, authentik_problem = _lookup_user(username)
     found: tuple[InviteLink, ...] = ()
@@ -91,7 +94,7 @@ def preview(
     if matrix:
         try:
             guard = guard or protected.matrix_reason(matrix) or ""
-            rooms = removal.preview_removal(matrix, actor=actor)
+            rooms = removal.preview_removal(matrix, actor=actor, on_progress=on_progress)
         except DashboardError as err:
             matrix_problem = str(err)
     return OffboardingPreview(user, authentik_problem, found, rooms, matrix_problem, guard)

@@ -49,7 +49,8 @@ def database_status(settings: Settings) -> ComponentStatus:
 
 def _integration(name: str, missing: list[str], check: Callable[[], str]) -> ComponentStatus:
     if missing:
-        return ComponentStatus(name, NOT_CONFIGURED, f"set {', '.join(missing)}")
+        return ComponentStatus(name, NOT_CONFIGURED,
+                               f"set {', '.join(missing)}, then restart the dashboard")
     try:
         return ComponentStatus(name, OK, check())
     except DashboardError as err:

@@ -17,11 +17,11 @@ import streamlit as st
 from app.auth.identity import Identity
 from app.services import users
 from app.services.users import Credential
-from app.ui.feedback import field_error, show_error
+from app.ui.feedback import field_error, show_unavailable
 from app.ui.guard import action, checked
 from app.ui.text import md
 from app.utils.enums import Role
-from app.utils.errors import DashboardError, InputError, NotConfigured
+from app.utils.errors import DashboardError, InputError
 from app.utils.state import SessionKey as K
 
 # Which widget shows a message about a field (ours, or Authentik's 400 field names).
@@ -101,10 +101,8 @@ def authentik_groups() -> list[users.GroupChoice] | None:
     unreachable): the pages that need Authentik start with this."""
     try:
         return users.groups()
-    except NotConfigured as err:
-        st.info(f"{md(err)}, then restart the dashboard.", icon=":material/link_off:")
     except DashboardError as err:
-        show_error(err)
+        show_unavailable(err)
     return None
 
 

@@ -1,4 +1,5 @@
-"""How pages show errors and notices: one look everywhere, field names first.
+"""How pages show errors and notices: one look everywhere, field names first, and always what
+to do next (an integration to configure, why a section is hidden or a button disabled).
 
 Messages carry outside data (names, IDs, remote error texts): they are shown as text (md)."""
 
@@ -10,7 +11,7 @@ from typing import TypeVar
 import streamlit as st
 
 from app.ui.text import md
-from app.utils.errors import DashboardError, FieldErrors, InputError
+from app.utils.errors import DashboardError, FieldErrors, InputError, NotConfigured
 
 T = TypeVar("T")
 
@@ -28,6 +29,24 @@ def show_error(err: Exception) -> None:
         st.error(md(err), icon=":material/error:")
     else:
         st.error(f"Unexpected error ({type(err).__name__}); see the server log.")
+
+
+def show_unavailable(err: Exception, *, meanwhile: str = "") -> None:
+    """Why an integration (Authentik, Matrix) cannot be used now, the same on every page: not
+    configured is a notice naming what to set and that settings are read at start; anything
+    else an error saying what to do. `meanwhile`: what the page leaves out until then."""
+    if isinstance(err, NotConfigured):
+        st.info(f"{md(err)}, then restart the dashboard (settings are read when it starts). "
+                f"{meanwhile}".strip(), icon=":material/link_off:")
+        return
+    show_error(err)
+    if meanwhile:
+        st.caption(meanwhile)
+
+
+def disabled_help(reason: str | None, usual: str | None = None) -> str | None:
+    """A button's help: why it is disabled while `reason` is set, else its usual help."""
+    return f"Disabled: {reason}" if reason else usual
 
 
 def field_error(errors: Mapping[str, list[str]] | None, field: str) -> None:

@@ -10,7 +10,7 @@ from app.auth.identity import Identity
 from app.services import journeys, undo
 from app.services.undo import UndoPreview
 from app.ui import journey_view
-from app.ui.feedback import show_error
+from app.ui.feedback import disabled_help, show_error
 from app.ui.guard import action, ui_only
 from app.ui.text import md
 from app.utils.enums import Role
@@ -81,7 +81,9 @@ def _preview(plan: UndoPreview, *, prefix: str) -> None:
         cols[0].button(f"Undo {len(plan.todo)} item(s)", key=f"{prefix}_undo_confirm",
                        type="primary", on_click=_confirm,
                        args=(prefix, plan.source, plan.source_id), icon=":material/undo:",
-                       disabled=not plan.todo)
+                       disabled=not plan.todo,
+                       help=disabled_help(None if plan.todo else "nothing here can still be "
+                                          "undone (see each item)."))
         cols[1].button("Cancel", key=f"{prefix}_undo_cancel", on_click=_cancel,
                        args=(prefix,))
 

@@ -31,6 +31,7 @@ class SessionKey(StrEnum):
     SETUP_DISPLAY_NAME = "setup_display_name"
     SETUP_PASSWORD = "setup_password"  # noqa: S105
     SETUP_CONFIRM = "setup_confirm"
+    SETUP_REQUEST = "setup_request"  # the submitted form, from its callback to this run's work
 
     # Accounts page
     ACCOUNTS_NOTICE = "accounts_notice"
@@ -122,6 +123,7 @@ class SessionKey(StrEnum):
     OFFBOARD_SUBMISSION = "offboard_submission"
     OFFBOARD_SUBMITTED = "offboard_submitted"
     OFFBOARD_FOLLOW = "offboard_follow"
+    OFFBOARD_LOOKUP = "offboard_lookup"  # Preview pressed: look up in this run, with progress
 
     # Moderators page
     MODERATORS_ACCOUNT = "moderators_account"
@@ -134,6 +136,7 @@ class SessionKey(StrEnum):
     MODERATORS_NOTICE = "moderators_notice"
     MODERATORS_PROBLEM = "moderators_problem"
     MODERATORS_SCOPE = "moderators_scope"  # the room categories chosen for the account
+    MODERATORS_CHANGE = "moderators_change"  # (user, rooms, level) to set in this run
 
     # Templates page
     TEMPLATES_SELECTED = "templates_selected"

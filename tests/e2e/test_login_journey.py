@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy.engine import make_url
 
 from app.auth.login import log_in as service_log_in
 from app.auth.sessions import create_session, revoke_session
@@ -28,15 +32,40 @@ def set_cookie(page: Page, base_url: str, value: str) -> None:
     page.context.add_cookies([{"name": "cd_session", "value": value, "url": base_url}])
 
 
-def test_setup_login_deep_reload_logout(page: Page, start_server):
+@contextmanager
+def database_writes_held(database_url: str) -> Iterator[None]:
+    """Hold SQLite's write lock: the app's next write waits (its busy timeout) until released."""
+    connection = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        connection.execute("ROLLBACK")
+        connection.close()
+
+
+def test_setup_login_deep_reload_logout(page: Page, start_server, e2e_db: str):
     server = start_server()
     goto(page, server.url)
     expect(page.get_by_role("heading", name="Welcome to Community Dashboard")).to_be_visible()
-    page.get_by_role("textbox", name="Setup token").fill(server.setup_token())
+    page.get_by_role("textbox", name="Setup token").fill("not-the-token")
     page.get_by_role("textbox", name="Username").fill("founder")
     page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
     page.get_by_role("textbox", name="Confirm password").fill(PASSWORD)
     page.get_by_role("button", name="Create admin account").click()
+    settle(page)
+    stale = page.get_by_text("not valid or expired")
+    expect(stale).to_be_visible()
+
+    # While the account is being made (held here by the database), the last error is gone
+    # and a spinner says what is happening.
+    page.get_by_role("textbox", name="Setup token").fill(server.setup_token())
+    page.get_by_role("textbox", name="Password", exact=True).fill(PASSWORD)
+    page.get_by_role("textbox", name="Confirm password").fill(PASSWORD)
+    with database_writes_held(e2e_db):
+        page.get_by_role("button", name="Create admin account").click()
+        expect(page.get_by_text("Creating the admin account…")).to_be_visible()
+        expect(stale).to_have_count(0)
     settle(page)
     expect(page.get_by_text("Signed in as founder (admin)")).to_be_visible()
     assert [a.username for a in list_accounts()] == ["founder"]

@@ -6,6 +6,8 @@
         proxy.drop_replies_to("PUT")    # forward a request, then drop the connection before
                                         # the reply reaches the client (it was applied)
         proxy.drop_replies_to("POST", then=Mode.REFUSE)  # ...and at that moment the server goes
+        proxy.cut_requests_to("abc")    # close the connection of any request whose first line
+                                        # holds this text, unsent: one broken path
         proxy.mode = Mode.FORWARD       # back to normal
 
 Threads only, no event loop; every socket is closed by `close()`.
@@ -35,6 +37,7 @@ class TcpProxy:
         self.latency = 0.0  # seconds each request waits before it is forwarded (a slow link)
         self.dropped = 0  # replies dropped by drop_replies_to
         self._drop_methods: set[bytes] = set()
+        self._cut: set[bytes] = set()
         self._drop_limit = 0
         self._after_drop: Mode | None = None
         self._lock = threading.Lock()
@@ -59,6 +62,11 @@ class TcpProxy:
             self._drop_methods = {m.encode() for m in methods}
             self._drop_limit = times
             self._after_drop = then
+
+    def cut_requests_to(self, *fragments: str) -> None:
+        """Close, without forwarding it, every request whose first line contains a fragment."""
+        with self._lock:
+            self._cut = {f.encode() for f in fragments}
 
     def kill_connections(self) -> None:
         """Close every open connection (both sides), keep listening."""
@@ -117,6 +125,11 @@ class TcpProxy:
                 return True
         return False
 
+    def _cuts(self, request_start: bytes) -> bool:
+        line = request_start.split(b"\r\n", 1)[0]
+        with self._lock:
+            return any(fragment in line for fragment in self._cut)
+
     def _count_drop(self) -> None:
         with self._lock:
             self.dropped += 1
@@ -135,6 +148,8 @@ class TcpProxy:
                 for sock in ready:
                     data = sock.recv(65536)
                     if not data:
+                        return
+                    if sock is client and self._cuts(data):
                         return
                     if sock is client:
                         dropping = dropping or self._should_drop(data)

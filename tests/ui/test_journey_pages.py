@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import journeys, rooms
+from app.services import journeys, moderators, offboarding, rooms
+from app.services.progress import Progress, ProgressCallback
 from app.utils.state import SessionKey as K
 from tests.support.journey_env import JourneyEnv
 from tests.support.waiting import wait_for
@@ -125,3 +126,63 @@ def test_moderators_page_links_matrix_id_and_sets_power(journey_env: JourneyEnv,
     assert "Power level 50 set in 1 of 1 room(s)." in plain(at.success[0].value)
     levels = env.synapse.state(env.bot, room, "m.room.power_levels")
     assert levels["users"][person.user_id] == 50
+
+
+def spy_progress(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[Progress]:
+    """Record what the real service reports to the page's progress callback."""
+    real = getattr(module, name)
+    seen: list[Progress] = []
+
+    def spied(*args: object, on_progress: ProgressCallback | None = None, **kwargs: object):
+        assert on_progress is not None, f"the page passed no progress callback to {name}"
+
+        def both(progress: Progress) -> None:
+            seen.append(progress)
+            on_progress(progress)
+
+        return real(*args, on_progress=both, **kwargs)
+
+    monkeypatch.setattr(module, name, spied)
+    return seen
+
+
+def test_power_levels_are_set_under_a_progress_bar_fed_room_by_room(
+    journey_env: JourneyEnv, admin_account, monkeypatch: pytest.MonkeyPatch
+):
+    env = journey_env
+    desk, lounge = env.room("Help desk"), env.room("Lounge")
+    rooms.sync_rooms(actor="admin")
+    person = env.synapse.register()
+    seen = spy_progress(monkeypatch, moderators, "set_room_power")
+    at = log_in(new_app().run(), "admin").switch_page("app/pages/moderators.py").run()
+    at.text_input(key=K.MODERATORS_MATRIX_ID).input(person.user_id)
+    next(b for b in at.button if b.label == "Save Matrix ID").click().run()
+    at.multiselect(key=K.MODERATORS_ROOMS).select(desk).select(lounge).run()
+    next(b for b in at.button if b.label == "Set power level").click().run()
+    assert not at.exception and not at.error
+    assert [(p.done, p.total) for p in seen] == [(1, 2), (2, 2)]
+    assert {p.item for p in seen} == {desk, lounge}
+    assert [(s.label, s.state) for s in at.status] == [("Power level 50: done", "complete")]
+    assert "Power level 50 set in 2 of 2 room(s)." in plain(at.success[0].value)
+    at.run()  # a later run does not set them again
+    assert len(seen) == 2
+
+
+def test_offboarding_preview_reads_the_rooms_under_a_progress_bar(
+    journey_env: JourneyEnv, moderator_account, monkeypatch: pytest.MonkeyPatch
+):
+    env = journey_env
+    member = env.synapse.register()
+    for name in ("Lounge", "Garden"):
+        env.synapse.add_member(env.bot, env.room(name), member)
+    seen = spy_progress(monkeypatch, offboarding, "preview")
+    at = log_in(new_app().run(), "mod").switch_page("app/pages/offboard.py").run()
+    at.text_input(key=K.OFFBOARD_MATRIX_ID).input(member.user_id)
+    next(b for b in at.button if b.label == "Preview").click().run()
+    assert not at.exception and not at.error
+    assert seen and seen[-1].done == seen[-1].total
+    assert sorted(at.dataframe[0].value["Room"]) == ["Garden", "Lounge"]
+    looked = len(seen)
+    at.run()  # a later run shows the same preview without looking again
+    assert len(seen) == looked
+    assert sorted(at.dataframe[0].value["Room"]) == ["Garden", "Lounge"]

@@ -36,6 +36,28 @@ def test_first_run_setup_with_the_token_creates_and_logs_in_the_admin(db):
     assert new_app().run().subheader[0].value == "Log in"
 
 
+def test_a_new_setup_try_replaces_the_last_error_and_keeps_no_password(db):
+    at = new_app().run()
+    issue_setup_token()
+    at.text_input(key=SessionKey.SETUP_TOKEN).input("not-the-token")
+    at.text_input(key=SessionKey.SETUP_USERNAME).input("founder")
+    at.text_input(key=SessionKey.SETUP_PASSWORD).input(PASSWORD)
+    at.text_input(key=SessionKey.SETUP_CONFIRM).input(PASSWORD)
+    at.button[0].click()
+    at.run()
+    assert len(at.error) == 1 and "Setup token" in plain(at.error[0].value)
+    at.text_input(key=SessionKey.SETUP_PASSWORD).input(PASSWORD)
+    at.text_input(key=SessionKey.SETUP_CONFIRM).input("something else entirely")
+    at.button[0].click()
+    at.run()
+    assert len(at.error) == 1  # the new error, in the old one's place
+    assert "Confirm password" in plain(at.error[0].value)
+    for key in (SessionKey.SETUP_PASSWORD, SessionKey.SETUP_CONFIRM):
+        assert at.session_state[key] == ""
+    assert SessionKey.SETUP_REQUEST not in at.session_state  # the password went with the work
+    assert at.session_state[SessionKey.SETUP_USERNAME] == "founder"  # kept for the next try
+
+
 def test_login_ok_shows_home_with_status(admin_account):
     at = log_in(new_app().run(), "admin")
     assert not at.exception

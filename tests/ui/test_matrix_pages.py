@@ -38,13 +38,21 @@ def texts(elements) -> str:
 
 
 def test_matrix_pages_without_settings_say_what_to_set(moderator_account) -> None:
+    """The same notice as the Authentik pages: what to set, then restart; no red error."""
     at = log_in(new_app().run(), "mod")
     for page in MATRIX_PAGES:
         open_page(at, page)
         assert not at.exception, page
-        assert "MATRIX_HOMESERVER_URL" in plain(at.error[0].value), page
+        assert not at.error, page
+        said = plain(at.info[0].value)
+        assert "MATRIX_HOMESERVER_URL" in said and "then restart the dashboard" in said, page
     open_page(at, "rooms.py")
-    assert at.button(key=SessionKey.ROOMS_SYNC).disabled
+    sync = at.button(key=SessionKey.ROOMS_SYNC)
+    assert sync.disabled
+    assert sync.help == "Disabled: Matrix cannot be used yet (see the message above)."
+    assert "Sync now is disabled" in plain(at.info[0].value)
+    assert "once Matrix can be used" in texts(at.caption)
+    assert "press **Sync now** to read" not in texts(at.caption)
 
 
 @pytest.mark.synapse

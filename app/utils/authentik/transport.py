@@ -147,6 +147,9 @@ class AuthentikHTTP:
                 return response
             if response.is_success:
                 return response
+            if response.is_redirect:  # never followed: it would carry the token elsewhere
+                raise AuthentikError(self._redirected(response, where),
+                                     status=response.status_code)
             raise self._error(response, where)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -198,6 +201,18 @@ class AuthentikHTTP:
             )
         return AuthentikUnreachable(message)
 
+    def _redirected(self, response: httpx.Response, where: str) -> str:
+        said = (f"Authentik at {self.base_url} answered {response.status_code} "
+                f"{response.reason_phrase} to {where}")
+        target, better = _redirect_target(response)
+        if not target:
+            return f"{said}, without saying where to: check AUTHENTIK_URL."
+        if better:
+            return (f"{said}, to {target}: set AUTHENTIK_URL to {better}, then restart the "
+                    "dashboard.")
+        return (f"{said}, to {target}: set AUTHENTIK_URL to Authentik's own address (not a "
+                "page in front of it), then restart the dashboard.")
+
     def _error(self, response: httpx.Response, where: str) -> AuthentikError:
         status = response.status_code
         try:
@@ -245,6 +260,19 @@ class AuthentikHTTP:
             status=status,
             detail=detail,
         )
+
+
+def _redirect_target(response: httpx.Response) -> tuple[str, str | None]:
+    """Where a redirect points, and the AUTHENTIK_URL that would avoid it (None: a redirect
+    that does not keep the API path, e.g. to a proxy's login page)."""
+    location = response.headers.get("Location", "")
+    target = str(response.request.url.join(location)) if location else ""
+    asked = response.request.url
+    api_path = asked.path  # e.g. /api/v3/root/config/ under AUTHENTIK_URL
+    found = httpx.URL(target).copy_with(query=None, fragment=None) if target else None
+    if found is None or not str(found).endswith(api_path) or "/api/v3/" not in api_path:
+        return target, None
+    return target, str(found)[: -len(api_path) + api_path.index("/api/v3/")].rstrip("/")
 
 
 def _clean(params: Params | None) -> dict[str, Any] | None:

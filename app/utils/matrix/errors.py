@@ -42,6 +42,13 @@ class MatrixUnreachable(MatrixError):
     hint = "The homeserver did not answer in time; check that it is up and reachable."
 
 
+class MatrixRefused(MatrixUnreachable):
+    """No connection could be made (refused, unknown host, TLS refused): nothing was sent."""
+
+    hint = ("Check that the homeserver is running and that MATRIX_HOMESERVER_URL is its "
+            "address, then restart the dashboard if you change it.")
+
+
 class MatrixConnectionLost(MatrixUnreachable):
     """The request was sent, but its answer never came (the connection dropped, or no answer in
     time): the homeserver may have applied it. A refused connection is not this (nothing was

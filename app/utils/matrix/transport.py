@@ -18,6 +18,7 @@ import nio
 from app.utils.matrix.errors import (
     MatrixConnectionLost,
     MatrixError,
+    MatrixRefused,
     MatrixThrottled,
     MatrixUnreachable,
     error_from_body,
@@ -150,7 +151,7 @@ class Transport:
                     connection_retries -= 1
                     await asyncio.sleep(CONNECTION_RETRY_DELAY)
                     continue
-                raise self._unreachable(action, _describe(err), budget) from err
+                raise self._unreachable(action, err, budget) from err
             except TimeoutError as err:  # includes aiohttp's ServerTimeoutError
                 raise self._lost(action, f"no answer within {self.timeout:.0f} s", budget,
                                  idempotent=idempotent, timed_out=True) from err
@@ -163,10 +164,14 @@ class Transport:
                                  budget, idempotent=idempotent) from err
 
     @staticmethod
-    def _unreachable(action: str, detail: str, budget: Budget) -> MatrixUnreachable:
-        error = MatrixUnreachable(action, detail)
+    def _unreachable(action: str, err: BaseException, budget: Budget) -> MatrixUnreachable:
+        """No connection: refused (or no such host) says so; a connect timeout is "no answer"."""
+        if isinstance(err, aiohttp.ConnectionTimeoutError):
+            error = MatrixUnreachable(action, f"no connection within the timeout ({_text(err)})")
+        else:
+            error = MatrixRefused(action, f"no connection ({_text(err)})")
         budget.unreachable = budget.unreachable or error
-        logger.warning("matrix %s: homeserver unreachable (%s)", action, detail)
+        logger.warning("matrix %s: homeserver unreachable (%s)", action, error.detail)
         return error
 
     @staticmethod
@@ -206,6 +211,3 @@ def checked(action: str, response: R) -> R:
 def _text(err: BaseException) -> str:
     return str(err) or type(err).__name__
 
-
-def _describe(err: BaseException) -> str:
-    return f"connection failed ({_text(err)})"
