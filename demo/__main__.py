@@ -47,13 +47,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_stopped)
-    with tempfile.TemporaryDirectory(prefix="dashboard-demo-", ignore_cleanup_errors=True) as tmp:
-        return _run(Path(tmp), address=args.address, port=args.port)
+    try:
+        with tempfile.TemporaryDirectory(prefix="dashboard-demo-",
+                                         ignore_cleanup_errors=True) as tmp:
+            return _run(Path(tmp), address=args.address, port=args.port)
+    except (KeyboardInterrupt, Stopped):  # while Synapse started (it stops itself then)
+        return 0
 
 
 def _run(data: Path, *, address: str, port: int) -> int:
     print(f"Starting a throwaway Synapse and the dashboard in {data} ...", flush=True)
-    server = start_synapse(data / "synapse", server_name="demo.local", own_session=False)
+    try:
+        server = start_synapse(data / "synapse", server_name="demo.local", own_session=False)
+    except SynapseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     process = None
     try:
         world = build(server)

@@ -94,7 +94,7 @@ def wait_healthy(process: subprocess.Popen[bytes], url: str) -> None:
             raise DemoError(f"the dashboard exited at start-up (code {process.returncode}); "
                             "its output is above")
         try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/_stcore/health", timeout=1, trust_env=False).status_code == 200:
                 return
         except httpx.TransportError:
             pass
