@@ -1,6 +1,6 @@
 """`make demo`'s entry point as a newcomer meets it: started as its own process, logged into
-with the password it printed, its rooms on the Rooms page, a removal that works; then Ctrl-C
-stops everything and deletes its data."""
+with the password it printed, its rooms on the Rooms page, an invite and a removal that work;
+then Ctrl-C stops everything and deletes its data."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def demo() -> Iterator[DemoProcess]:
         reader.join(30)
 
 
-def test_demo_logs_in_with_the_printed_password_lists_its_rooms_and_removes_a_member(
+def test_demo_logs_in_with_the_printed_password_lists_its_rooms_invites_and_removes(
     page: Page, demo: DemoProcess,
 ) -> None:
     wait_for(demo.ready, START_BOUND, what="the demo's banner")
@@ -98,6 +98,16 @@ def test_demo_logs_in_with_the_printed_password_lists_its_rooms_and_removes_a_me
     for room in (WELCOME, *ROOMS):  # st.dataframe draws on a canvas; its text is in gridcells
         expect(page.locator("[role=gridcell]", has_text=room.name).first).to_be_attached()
     expect(page.locator("[role=gridcell]", has_text="Outdoors").first).to_be_attached()
+
+    newcomer = "@newcomer:demo.local"  # only in the welcome room; each category has 2 rooms
+    goto(page, f"{url}/invite-to-rooms")
+    page.get_by_role("textbox", name="Matrix user ID").fill(newcomer)
+    page.get_by_text("By category", exact=True).click()
+    settle(page)
+    page.get_by_role("button", name="Invite to 2 room(s)").click()
+    settle(page)
+    expect(page.get_by_text(f"{newcomer}: invited to 2 room(s); 0 already there; 0 not done."))\
+        .to_be_visible()
 
     goto(page, f"{url}/remove-member")
     page.get_by_role("textbox", name="Matrix user ID").fill(spammer)
