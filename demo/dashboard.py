@@ -58,23 +58,28 @@ def configure(data: Path, server: SynapseServer, world: World) -> None:
 
 def prepare(world: World) -> str:
     """Migrate, create the demo admin with a random password (returned, never stored in
-    clear), read the bot's rooms into the database and tag them. Run after `configure`."""
+    clear), load the rooms. Run after `configure`."""
     migrate.upgrade()
     password = secrets.token_urlsafe(18)
     create_account(actor=ACTOR, username=ADMIN, password=password, role=Role.ADMIN,
                    display_name="Demo admin")
+    load_rooms(world, actor=ACTOR)
+    return password
+
+
+def load_rooms(world: World, *, actor: str) -> None:
+    """Read the bot's rooms into the database and tag them as `demo.world` describes."""
     try:
-        result = rooms.sync_rooms(actor=ACTOR)
+        result = rooms.sync_rooms(actor=actor)
         if result.status != SyncStatus.OK:
             raise DemoError(f"reading the demo rooms failed: {result.message}")
         for room in ROOMS:
             if room.categories or room.keywords:
-                rooms.set_room_tags(actor=ACTOR, room_id=world.room_ids[room.name],
+                rooms.set_room_tags(actor=actor, room_id=world.room_ids[room.name],
                                     categories=room.categories, keywords=room.keywords)
     finally:
         connections.close_all()
         dispose_all()
-    return password
 
 
 def start(data: Path, *, address: str, port: int) -> subprocess.Popen[bytes]:
