@@ -31,16 +31,24 @@ ROOMS = (
     DemoRoom("Board games", "Game nights and rules questions", ("Hobbies",), "games"),
     DemoRoom("Python", "Help and show-and-tell", (), "programming, code"),
 )
-# localpart -> (display name, the rooms they have joined; "invited:" marks an open invite)
-MEMBERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "alice": ("Alice Archer", ("Announcements", "Hiking", "Gardening", "Book club")),
-    "bob": ("Bob Baker", ("Announcements", "Board games", "Python", "invited:Hiking")),
-    "carol": ("Carol Clark", ("Announcements", "Off-topic", "Book club", "Python")),
-    "spammer": ("Sam Spammer", ("Welcome", "Announcements", "Off-topic", "Hiking",
-                                "Board games")),
-    "newcomer": ("Nina Newcomer", ("Welcome",)),
-}
-INVITED = "invited:"
+
+
+@dataclass(frozen=True)
+class DemoMember:
+    localpart: str
+    display_name: str
+    joined: tuple[str, ...]  # room names
+    invited: tuple[str, ...] = ()  # invites they have not answered
+
+
+MEMBERS = (
+    DemoMember("alice", "Alice Archer", ("Announcements", "Hiking", "Gardening", "Book club")),
+    DemoMember("bob", "Bob Baker", ("Announcements", "Board games", "Python"), ("Hiking",)),
+    DemoMember("carol", "Carol Clark", ("Announcements", "Off-topic", "Book club", "Python")),
+    DemoMember("spammer", "Sam Spammer",
+               ("Welcome", "Announcements", "Off-topic", "Hiking", "Board games")),
+    DemoMember("newcomer", "Nina Newcomer", ("Welcome",)),
+)
 
 
 @dataclass(frozen=True)
@@ -60,15 +68,14 @@ def build(server: SynapseServer) -> World:
         for room in (WELCOME, *ROOMS)
     }
     members = {}
-    for localpart, (display_name, rooms) in MEMBERS.items():
-        member = server.register(localpart)
-        set_display_name(server, member, display_name)
-        for entry in rooms:
-            if entry.startswith(INVITED):
-                server.invite(bot, room_ids[entry.removeprefix(INVITED)], member.user_id)
-            else:
-                server.add_member(bot, room_ids[entry], member)
-        members[localpart] = member
+    for person in MEMBERS:
+        member = server.register(person.localpart)
+        set_display_name(server, member, person.display_name)
+        for name in person.joined:
+            server.add_member(bot, room_ids[name], member)
+        for name in person.invited:
+            server.invite(bot, room_ids[name], member.user_id)
+        members[person.localpart] = member
     return World(bot, room_ids[WELCOME.name], room_ids, members)
 
 
