@@ -46,6 +46,10 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt $(VENV_MARKER)
 run: $(VENV)/.runtime-installed  ## migrate the database, then serve on http://127.0.0.1:8501
 	$(BIN)/python -m app serve --address $(ADDRESS) --port $(PORT)
 
+.PHONY: demo
+demo: $(VENV)/.dev-installed  ## a throwaway Synapse with rooms and members, the dashboard on it; Ctrl-C deletes both
+	$(BIN)/python -m demo --address $(ADDRESS) --port $(PORT)
+
 migrate: $(VENV)/.runtime-installed
 	$(BIN)/python -m app migrate
 

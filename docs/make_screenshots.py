@@ -18,9 +18,10 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright
 
 from app.db import migrate
-from app.services import connections, rooms
 from app.services.accounts import create_account
 from app.utils.config import get_settings
+from demo import world as demo_world
+from demo.dashboard import load_rooms
 from tests.e2e.conftest import CHROMIUM_ARGS, SCRIPT_STATE_OBSERVER, chromium_path, settle
 from tests.support.authentik_fake import AuthentikFake
 from tests.support.authentik_fake_http import serve_over_http
@@ -29,13 +30,6 @@ from tests.support.synapse import SynapseServer, start_synapse
 
 OUT = ROOT / "docs" / "screenshots"
 PASSWORD = "a long enough password"
-ROOMS = {
-    "Hiking": "walks, mountains",
-    "Book club": "",
-    "Board games": "",
-    "Python": "",
-    "Gardening": "plants, gardening",
-}
 
 
 def shot(page: Page, url: str, name: str, *, before: Callable[[], None] | None = None) -> None:
@@ -49,24 +43,19 @@ def shot(page: Page, url: str, name: str, *, before: Callable[[], None] | None =
 
 
 def build_world(server: SynapseServer, fake: AuthentikFake, authentik_url: str, tmp: str) -> dict:
-    """Rooms, members, users and a dashboard admin; returns the app's environment."""
+    """The demo's rooms and members (`make demo`), users and a dashboard admin; returns the
+    app's environment."""
     fake.seed_users(240)
     for name in ("members", "volunteers", "dashboard-moderators"):
         fake.add_group(name)
-    bot = server.bot
-    welcome = server.create_room(bot, name="Welcome")
-    ids = {n: server.create_room(bot, name=n, topic=f"All about {n.lower()}") for n in ROOMS}
-    spammer = server.register("spammer")
-    for room in [welcome, *list(ids.values())[:3]]:
-        server.add_member(bot, room, spammer)
-    server.add_member(bot, welcome, server.register("newcomer"))
+    world = demo_world.build(server)
     env = {
         "AUTHENTIK_URL": authentik_url,
         "AUTHENTIK_TOKEN": fake.token,
         "MATRIX_HOMESERVER_URL": server.url,
-        "MATRIX_ACCESS_TOKEN": bot.access_token,
-        "MATRIX_BOT_USER_ID": bot.user_id,
-        "MATRIX_WELCOME_ROOM_ID": welcome,
+        "MATRIX_ACCESS_TOKEN": world.bot.access_token,
+        "MATRIX_BOT_USER_ID": world.bot.user_id,
+        "MATRIX_WELCOME_ROOM_ID": world.welcome_room_id,
     }
     os.environ.update(DASHBOARD_ENV_FILE="", DATABASE_URL=f"sqlite:///{tmp}/dashboard.db", **env)
     get_settings.cache_clear()
@@ -74,14 +63,8 @@ def build_world(server: SynapseServer, fake: AuthentikFake, authentik_url: str, 
     create_account(
         actor="docs", username="admin", password=PASSWORD, role="admin", display_name="Alex Admin"
     )
-    rooms.sync_rooms(actor="admin")
-    for name, keywords in ROOMS.items():
-        if keywords:
-            rooms.set_room_tags(
-                actor="admin", room_id=ids[name], categories=["Outdoors"], keywords=keywords
-            )
-    connections.close_all()
-    return {**env, "SPAMMER": spammer.user_id}
+    load_rooms(world, actor="admin")
+    return {**env, "SPAMMER": world.members["spammer"].user_id}
 
 
 def take(app_url: str, spammer: str) -> None:

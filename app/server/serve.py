@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -17,7 +18,7 @@ from streamlit.web import bootstrap
 
 from app.db.engine import dispose_all
 from app.server import cookie_routes
-from app.services import engine
+from app.services import connections, engine
 from app.utils.config import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "streamlit_app.py"
@@ -28,13 +29,16 @@ logger = logging.getLogger(__name__)
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
     """The process's start-up (before the yield: ahead of the first request) and shutdown
     (after it, in reverse order: once the last request is done). The durable engine starts
-    here, so this replica resumes its interrupted journeys without waiting for a visitor."""
-    _start_engine()
+    here, so this replica resumes its interrupted journeys without waiting for a visitor; in a
+    worker thread, since DBOS refuses its synchronous calls inside a running event loop."""
+    await asyncio.to_thread(_start_engine)
     with cookie_routes.mounted():
         try:
             yield None
         finally:
             engine.shutdown()
+            # The Authentik and Matrix clients' sessions (else "Unclosed client session" at exit).
+            await asyncio.to_thread(connections.close_all)
             dispose_all()
 
 
