@@ -20,6 +20,11 @@ from tests.support.served_app import ServedApp
 from tests.support.streamlit_server import StreamlitServer, free_port, server_env
 
 PASSWORD = "a long enough password"
+# How long a browser test waits for a condition before it fails: a bound, never a pause (a
+# passing wait ends as soon as its condition holds). CI shares two cores with the servers it
+# starts; a run beside five other test runs (load average 15) saw 5-20 s waits run out.
+PATIENCE_MS = 90_000
+expect.set_options(timeout=PATIENCE_MS)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -63,14 +68,19 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": path, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture
-def page(page: Page) -> Page:
+def prepare(page: Page) -> Page:
+    """A tab as every browser test wants it: its reruns observed, the shared patience."""
     page.add_init_script(SCRIPT_STATE_OBSERVER)
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(PATIENCE_MS)
     return page
 
 
-def settle(page: Page, quiet_ms: int = 400, timeout_ms: int = 20_000) -> None:
+@pytest.fixture
+def page(page: Page) -> Page:
+    return prepare(page)
+
+
+def settle(page: Page, quiet_ms: int = 400, timeout_ms: int = PATIENCE_MS) -> None:
     """Wait until the app is connected, not running, and has been quiet for `quiet_ms`."""
     page.wait_for_function(
         """(quiet) => {
@@ -94,7 +104,9 @@ def browser_cookie(page: Page, name: str = "cd_session") -> dict | None:
     return next((c for c in page.context.cookies() if c["name"] == name), None)
 
 
-def wait_for_cookie(page: Page, present: bool = True, timeout_s: float = 15) -> dict | None:
+def wait_for_cookie(
+    page: Page, present: bool = True, timeout_s: float = PATIENCE_MS / 1000
+) -> dict | None:
     """Poll the browser's cookie jar until the login cookie is there (or gone)."""
     deadline = time.monotonic() + timeout_s
     while True:

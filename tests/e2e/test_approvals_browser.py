@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.services.accounts import create_account
-from tests.e2e.conftest import PASSWORD, SCRIPT_STATE_OBSERVER, goto, log_in, settle
+from tests.e2e.conftest import PASSWORD, goto, log_in, prepare, settle
 from tests.e2e.test_case_file_browser import select_first_row
 from tests.support.authentik_fake import AuthentikFake
 from tests.support.waiting import wait_for
@@ -49,9 +49,7 @@ def test_a_delete_waits_for_the_second_admin_in_another_browser(
 
     context = browser.new_context()
     try:
-        other = context.new_page()
-        other.add_init_script(SCRIPT_STATE_OBSERVER)
-        other.set_default_timeout(15_000)
+        other = prepare(context.new_page())
         goto(other, f"{server.url}/approvals")
         log_in(other, "second")
         expect(other.get_by_text("Delete: 1 Authentik user(s): doomed")).to_be_visible()

@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     expect_login_page,
     goto,
     log_in,
+    prepare,
     session_cookie,
     settle,
 )
@@ -104,7 +105,7 @@ def test_fresh_server_first_request_to_every_page_url_shows_login(
     for spec in PAGES:
         server = start_server()  # a fresh server for each URL: its very first request
         context = browser.new_context()
-        page = context.new_page()
+        page = prepare(context.new_page())
         goto(page, f"{server.url}/{spec.url_path}")
         expect_login_page(page)
         expect(page.get_by_role("heading", name=spec.title, exact=True)).to_have_count(0)
@@ -131,7 +132,7 @@ def test_forged_tampered_expired_and_revoked_cookies_get_the_login_page(
     }
     for name, value in cases.items():
         context = browser.new_context()
-        page = context.new_page()
+        page = prepare(context.new_page())
         set_cookie(page, server.url, value)
         goto(page, f"{server.url}/accounts")
         expect_login_page(page)
@@ -139,7 +140,7 @@ def test_forged_tampered_expired_and_revoked_cookies_get_the_login_page(
         context.close()
     # The untouched live token does log in: the cases above failed for their own reason.
     context = browser.new_context()
-    page = context.new_page()
+    page = prepare(context.new_page())
     set_cookie(page, server.url, live)
     goto(page, f"{server.url}/accounts")
     expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
@@ -149,7 +150,7 @@ def test_forged_tampered_expired_and_revoked_cookies_get_the_login_page(
 def test_no_query_parameter_changes_who_you_are(browser, start_server, accounts_ready):
     server = start_server()
     context = browser.new_context()
-    page = context.new_page()
+    page = prepare(context.new_page())
     forged_query = "?auth_success=true&username=admin&admin=true&role=admin&token=x"
     goto(page, f"{server.url}/accounts{forged_query}")
     expect_login_page(page)

@@ -22,6 +22,7 @@ from tests.e2e.conftest import (
     expect_login_page,
     goto,
     log_in,
+    prepare,
     settle,
     wait_for_cookie,
 )
@@ -133,7 +134,7 @@ def test_replayed_expired_and_foreign_tickets_set_nothing(
         "set", cookie_tickets.issue("set", binding=binding, token=token)
     )
     stranger = browser.new_context()
-    stranger_page = stranger.new_page()
+    stranger_page = prepare(stranger.new_page())
     goto(stranger_page, server.url)  # it gets a binding cookie of its own
     refused = stranger_page.request.get(fresh)
     assert refused.status == 403 and browser_cookie(stranger_page) is None

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from app.services import accounts, audit, templates
-from tests.e2e.conftest import PASSWORD, goto, log_in, settle
+from tests.e2e.conftest import PASSWORD, goto, log_in, prepare, settle
 from tests.support.authentik_fake import AuthentikFake
 from tests.support.waiting import wait_for
 
@@ -34,8 +34,7 @@ REVOKE: dict[str, Callable[[int], None]] = {
 
 
 def _tab(context: BrowserContext, url: str, page: Page | None = None) -> Page:
-    tab = page or context.new_page()
-    tab.set_default_timeout(15_000)
+    tab = page or prepare(context.new_page())
     goto(tab, url)
     return tab
 

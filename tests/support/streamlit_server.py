@@ -54,7 +54,7 @@ class StreamlitServer:
             "false",
         ]
 
-    def start(self, timeout: float = 30) -> StreamlitServer:
+    def start(self, timeout: float = 120) -> StreamlitServer:
         with self.log_path.open("ab") as log:  # the child keeps its own copy of the handle
             self.process = subprocess.Popen(
                 self.command(), cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
@@ -74,7 +74,7 @@ class StreamlitServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def setup_token(self, timeout: float = 10) -> str:
+    def setup_token(self, timeout: float = 60) -> str:
         """The first-run token the server printed (it does so on the first page run)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
