@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.utils.matrix import ids as matrix_ids
@@ -16,6 +25,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'dashboard.db'}"
 
 PositiveSeconds = Annotated[float, Field(gt=0, le=600)]
+SmtpSecurity = Literal["starttls", "ssl", "none"]
+# The port each SMTP_SECURITY means when SMTP_PORT is not set (submission, SMTPS, plain SMTP).
+SMTP_DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
+_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+")
 
 
 class ConfigError(Exception):
@@ -76,6 +89,17 @@ class Settings(BaseSettings):
     two_person_bulk_users: int = Field(10, ge=1, le=100_000)
     approval_valid_hours: float = Field(24, gt=0, le=24 * 30)
 
+    # Email by SMTP (optional): invite links and welcome messages
+    smtp_host: str | None = Field(None, pattern=r"^[A-Za-z0-9.:\[\]-]{1,253}$")
+    smtp_port: int | None = Field(None, ge=1, le=65535)  # None: 587, 465 or 25 by SMTP_SECURITY
+    smtp_username: str | None = Field(None, max_length=254)
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = Field(None, max_length=300)  # me@x.org or "Name <me@x.org>"
+    # validate_default: the check against sending a password in clear runs when it is unset too
+    smtp_security: SmtpSecurity = Field("starttls", validate_default=True)
+    smtp_timeout_seconds: PositiveSeconds = 15
+    smtp_ca_bundle: Path | None = None
+
     # Onboarding
     auto_remove_from_indoc: bool = True
     welcome_dm_delay_seconds: float = Field(5, ge=0, le=120)
@@ -119,7 +143,30 @@ class Settings(BaseSettings):
             raise ValueError("must be a room ID like !abc:example.org (or !abc for room v12)")
         return value
 
-    @field_validator("authentik_ca_bundle")
+    @field_validator("smtp_from")
+    @classmethod
+    def _sender(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _name, address = parseaddr(value)
+        if "\n" in value or "\r" in value or not _ADDRESS.fullmatch(address):
+            raise ValueError("must be an address like dashboard@example.org or "
+                             "Community <dashboard@example.org>")
+        return value.strip()
+
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _security_lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _no_password_in_clear(cls, value: str, info: ValidationInfo) -> str:
+        if value == "none" and info.data.get("smtp_password") is not None:
+            raise ValueError("'none' would send SMTP_PASSWORD in clear: use starttls or ssl")
+        return value
+
+    @field_validator("authentik_ca_bundle", "smtp_ca_bundle")
     @classmethod
     def _ca_bundle_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
@@ -145,6 +192,17 @@ class Settings(BaseSettings):
             "oidc_redirect_uri",
             "oidc_cookie_secret",
         )
+
+    @property
+    def smtp_missing(self) -> list[str]:
+        missing = _missing(self, "smtp_host", "smtp_from")
+        if (self.smtp_username is None) != (self.smtp_password is None):  # AUTH needs both
+            missing += _missing(self, "smtp_username", "smtp_password")
+        return missing
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        return self.smtp_port or SMTP_DEFAULT_PORTS[self.smtp_security]
 
     @property
     def authentik_link_base(self) -> str | None:
