@@ -1,4 +1,5 @@
-"""Message templates (admin): edit the texts the bot sends, with variables and a live preview."""
+"""Message templates (admin): edit the texts the bot and the emails send, with variables and a
+live preview."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def _reset(identity: Identity, key: str) -> None:
 def render() -> None:
     require_page(__file__)
     st.title("Message templates")
-    st.caption("What the bot writes when it welcomes, graduates or removes someone.")
+    st.caption("What the bot writes when it welcomes, graduates or removes someone, and what "
+               "the dashboard emails with an invite link or a welcome.")
     views = {v.key: v for v in templates.list_all()}
     key = st.selectbox(
         "Template",
@@ -73,6 +75,10 @@ def render() -> None:
         preview = templates.preview(key, st.session_state[body_key])
     except DashboardError as err:
         show_error(err)
+        return
+    if view.channel == templates.EMAIL:  # emails are plain text, shown as such
+        st.caption("With sample values (Ada Lovelace, ada@example.org); sent as plain text.")
+        st.code(preview.text, language=None, wrap_lines=True)
     else:
         st.caption("With sample values (Ada Lovelace, @ada:example.org); mentions become links.")
         st.html(f"<div style='padding:.5rem 0'>{preview.html}</div>")

@@ -23,7 +23,10 @@ from app.utils.errors import InputError
 from app.utils.matrix import mention_html
 
 MAX_LENGTH = 4000
+SUBJECT_MAX_LENGTH = 200
 PERSON = ("name", "username", "matrix_id", "mention")
+INVITE = ("link", "expires", "email", "invited_by")
+MATRIX, EMAIL = "matrix", "email"
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class TemplateSpec:
     title: str
     default: str
     variables: tuple[str, ...]
+    channel: str = MATRIX  # who sends it: the Matrix bot, or email (plain text)
+    subject: bool = False  # an email subject: one line
 
 
 SPECS: dict[str, TemplateSpec] = {
@@ -73,6 +78,39 @@ SPECS: dict[str, TemplateSpec] = {
         TemplateSpec(
             "removal_custom", "Removal: custom", "{mention}: {reason}", (*PERSON, "reason")
         ),
+        TemplateSpec(
+            "email_invite_subject",
+            "Email, invite link: subject",
+            "Your invitation to join the community",
+            INVITE,
+            EMAIL,
+            subject=True,
+        ),
+        TemplateSpec(
+            "email_invite_body",
+            "Email, invite link: text",
+            "Hello,\n\n{invited_by} invites you to join the community. Create your account "
+            "here:\n\n{link}\n\nThe link works once and until {expires}.\n",
+            INVITE,
+            EMAIL,
+        ),
+        TemplateSpec(
+            "email_welcome_subject",
+            "Email, welcome: subject",
+            "Welcome to the community, {name}",
+            (*PERSON, "email"),
+            EMAIL,
+            subject=True,
+        ),
+        TemplateSpec(
+            "email_welcome_body",
+            "Email, welcome: text",
+            "Hi {name},\n\nwelcome to the community! Your account is {username}. You have "
+            "been invited to rooms that match your interests: accept the invites to join "
+            "them.\n\nReply to this email if you need anything.\n",
+            (*PERSON, "email"),
+            EMAIL,
+        ),
     )
 }
 SAMPLE = {
@@ -80,6 +118,10 @@ SAMPLE = {
     "username": "ada.lovelace",
     "matrix_id": "@ada:example.org",
     "reason": "example reason",
+    "link": "https://auth.example.org/if/flow/enrollment/?itoken=example",
+    "expires": "2026-12-31 12:00 UTC",
+    "email": "ada@example.org",
+    "invited_by": "admin",
 }
 
 
@@ -92,6 +134,7 @@ class TemplateView:
     is_default: bool
     updated_at: datetime | None
     updated_by: str
+    channel: str = MATRIX
 
 
 @dataclass(frozen=True)
@@ -116,6 +159,9 @@ def check_body(key: str, body: str, *, field: str = "Template") -> str:
         raise InputError(field, "must not be empty")
     if len(body) > MAX_LENGTH:
         raise InputError(field, f"use at most {MAX_LENGTH} characters")
+    if spec.subject and ("\n" in body or "\r" in body or len(body) > SUBJECT_MAX_LENGTH):
+        raise InputError(field, f"a subject is one line of at most {SUBJECT_MAX_LENGTH} "
+                                "characters")
     try:
         parts = list(Formatter().parse(body))
     except ValueError as err:
@@ -141,9 +187,11 @@ def get(key: str) -> TemplateView:
     with session_scope() as db:
         row = db.get(MessageTemplate, key)
         if row is None:
-            return TemplateView(key, spec.title, spec.default, spec.variables, True, None, "")
+            return TemplateView(key, spec.title, spec.default, spec.variables, True, None, "",
+                                spec.channel)
         return TemplateView(
-            key, spec.title, row.body, spec.variables, False, row.updated_at, row.updated_by
+            key, spec.title, row.body, spec.variables, False, row.updated_at, row.updated_by,
+            spec.channel,
         )
 
 

@@ -109,6 +109,25 @@ class ApprovalKind(StrEnum):
     REMOVAL = "removal"
 
 
+class EmailKind(StrEnum):
+    """What an email carries: an invite link, or onboarding's welcome."""
+
+    INVITE = "invite"
+    WELCOME = "welcome"
+
+
+class DeliveryStatus(StrEnum):
+    """One email to one recipient: queued, maybe waiting (a welcome waits for the account) or
+    retrying (after a transient failure), then sent, failed or skipped."""
+
+    QUEUED = "queued"
+    WAITING = "waiting"
+    RETRYING = "retrying"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
 class AuditAction(StrEnum):
     """Every action the audit log records; the value is what the `action` column holds."""
 
@@ -156,6 +175,10 @@ class AuditAction(StrEnum):
     ROOMS_CATEGORY_DELETE = "rooms.category.delete"
     MESSAGES_ROOMS = "messages.rooms"
     MESSAGES_DIRECT = "messages.direct"
+    # email: an admin's "send by email" (one row), then each recipient's outcome (one row each)
+    EMAIL_INVITE_REQUEST = "email.invite.request"
+    EMAIL_INVITE = "email.invite"
+    EMAIL_WELCOME = "email.welcome"
     # journeys: "<kind>.<step name>" (see journey_step)
     SANCTION_IMPOSE = "sanction.impose"
     SANCTION_LIFT = "sanction.lift"

@@ -9,6 +9,7 @@ from app.db.models.accounts import (
 )
 from app.db.models.audit import AuditBudget, AuditEvent
 from app.db.models.base import Base, utcnow
+from app.db.models.email import EmailDelivery
 from app.db.models.governance import Approval, ModeratorScope
 from app.db.models.journeys import (
     Journey,
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "CaseNote",
     "CookieTicket",
+    "EmailDelivery",
     "Journey",
     "JourneyStep",
     "LoginSession",
