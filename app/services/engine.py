@@ -52,6 +52,7 @@ WORKFLOW_MODULES: tuple[str, ...] = (
     "app.services.intended_groups_job",
     "app.services.approvals",
     "app.services.undo",
+    "app.services.emails.sending",
     "app.services.users.bulk_actions",  # registers how an approved bulk action runs
 )
 

@@ -256,7 +256,7 @@ def start(
     plan = PLANS[kind]
     journey, created = journeys.open_journey(
         kind=kind,
-        workflow_id=f"{kind}-{_check_submission(submission_id)}",
+        workflow_id=f"{kind}-{check_submission(submission_id)}",
         actor=actor,
         steps=plan.steps,
         dedupe_key=dedupe_key,
@@ -279,7 +279,7 @@ def start(
     return Started(journeys.get(journey.id), created)
 
 
-def _check_submission(submission_id: str) -> str:
+def check_submission(submission_id: str) -> str:
     cleaned = submission_id.strip()
     if not cleaned or len(cleaned) > 80 or not cleaned.replace("-", "").isalnum():
         raise InputError("submission", "the form's submission ID is missing; reload the page")

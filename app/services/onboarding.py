@@ -3,9 +3,10 @@
 The journey runs on the durable engine (app.services.journey_runner): a double click, a second
 tab or a second replica joins the same journey; a crash or restart resumes it. The Authentik lane
 and the Matrix lane run at the same time; the welcome DM goes to the background queue, so the
-admin waits only for the account, the invites and graduation. The credential is made here, in
-the admin's own request, once the account exists, and shown only to that admin: no password or
-recovery link is ever stored, in the engine's tables or anywhere else.
+admin waits only for the account, the invites and graduation; so does the welcome email, when
+the member has an address and SMTP is configured (app.services.emails). The credential is made
+here, in the admin's own request, once the account exists, and shown only to that admin: no
+password or recovery link is ever stored, in the engine's tables or anywhere else.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from app.services import connections, journey_runner, journeys, protected
+from app.services import connections, emails, journey_runner, journeys, protected
 from app.services import onboarding_steps as steps
 from app.services.journey_runner import Plan, Started, done, failed, finished, record
 from app.services.journeys import JourneyView
@@ -123,7 +124,7 @@ def begin(*, actor: str, request: OnboardingRequest, submission_id: str) -> Star
             raise InputError("existing account", why)
     name = " ".join(p for p in (request.first_name.strip(), request.last_name.strip()) if p)
     member = request.matrix_user_id or request.username or f"pk:{request.existing_user_pk}"
-    return journey_runner.start(
+    started = journey_runner.start(
         kind=KIND,
         submission_id=submission_id,
         actor=actor,
@@ -134,6 +135,8 @@ def begin(*, actor: str, request: OnboardingRequest, submission_id: str) -> Star
         authentik_pk=request.existing_user_pk,
         matrix_user_id=request.matrix_user_id,
     )
+    emails.queue_welcome(started.journey)  # when they have an address; once per journey
+    return started
 
 
 def start(
