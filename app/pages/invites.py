@@ -8,12 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from app.auth.identity import Identity
-from app.services import invite_links, users
+from app.services import emails, invite_links, users
+from app.ui import email_view
 from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error, show_notice
 from app.ui.guard import action, require_page
+from app.ui.journey_view import new_submission_id
 from app.ui.text import md
-from app.utils.enums import Role
+from app.utils.enums import EmailKind, Role
 from app.utils.errors import DashboardError, FieldErrors, InputError
 from app.utils.state import SessionKey as K
 
@@ -47,6 +49,7 @@ def _create(identity: Identity) -> None:
         state[K.INVITES_PROBLEM] = err
         return
     state[K.INVITES_NEW] = invite
+    state[K.INVITES_MAIL_INVITE], state[K.INVITES_MAIL_TO] = invite.pk, invite.email or ""
     state[K.INVITES_LABEL] = state[K.INVITES_EMAIL] = ""
     state[K.INVITES_GROUPS] = []
 
@@ -70,6 +73,65 @@ def _revoke(identity: Identity, listed: dict[str, invite_links.InviteLink]) -> N
     new = state.get(K.INVITES_NEW)
     if new is not None and new.pk == invite.pk:
         state.pop(K.INVITES_NEW)
+
+
+@action(Role.ADMIN)
+def _send_email(identity: Identity, active: dict[str, invite_links.InviteLink]) -> None:
+    """Queue the emails and return at once: the engine sends them; the table shows each."""
+    state = st.session_state
+    for key in (K.INVITES_MAIL_ERRORS, K.INVITES_MAIL_PROBLEM, K.INVITES_MAIL_NOTICE):
+        state.pop(key, None)
+    invite = active.get(state.get(K.INVITES_MAIL_INVITE) or "")
+    if invite is None:
+        state[K.INVITES_MAIL_ERRORS] = {"invite": ["choose an invite that still works"]}
+        return
+    try:
+        queued = emails.send_invite(
+            actor=identity.username, invite_pk=invite.pk, invite_name=invite.name,
+            addresses=state.get(K.INVITES_MAIL_TO, ""),
+            submission_id=state[K.INVITES_MAIL_SUBMISSION],
+        )
+    except InputError as err:
+        state[K.INVITES_MAIL_ERRORS] = {err.field: [err.message]}
+        return
+    except DashboardError as err:
+        state[K.INVITES_MAIL_PROBLEM] = err
+        return
+    state[K.INVITES_MAIL_NOTICE] = (
+        f"'{invite.name}' goes by email to {len(queued)} address(es) in the background: "
+        "each one's outcome shows below."
+    )
+
+
+def _email(listed: list[invite_links.InviteLink]) -> None:
+    """Send by email: an active invite to one or more addresses; then each one's outcome."""
+    st.subheader("Send by email")
+    if not emails.configured():
+        st.caption("Email is not configured: set SMTP_HOST and SMTP_FROM (see README, Email).")
+        return
+    state = st.session_state
+    state.setdefault(K.INVITES_MAIL_SUBMISSION, new_submission_id())
+    errors = state.get(K.INVITES_MAIL_ERRORS) or {}
+    active = {i.pk: i for i in listed if i.link and not i.is_expired()}
+    with st.form("invites_mail", border=True):
+        st.selectbox("Invite to send", list(active), index=None, key=K.INVITES_MAIL_INVITE,
+                     format_func=lambda pk: f"{active[pk].name} · {pk[:8]}",
+                     placeholder="Choose an invite")
+        field_error(errors, "invite")
+        st.text_area("Email addresses", key=K.INVITES_MAIL_TO, height=80,
+                     help="One or more, separated by commas or new lines; each gets the link "
+                          "(the 'Email, invite link' templates) once per visit of this page: "
+                          "reload to send to an address again. A single-use link works once.")
+        field_error(errors, emails.ADDRESSES_FIELD)
+        st.form_submit_button("Send by email", on_click=_send_email, args=(active,),
+                              icon=":material/mail:")
+    if problem := state.get(K.INVITES_MAIL_PROBLEM):
+        show_error(problem)
+    show_notice(state.get(K.INVITES_MAIL_NOTICE))
+    sent = emails.recent(kind=EmailKind.INVITE, limit=20)
+    if sent:
+        st.button("Refresh", key="invites_mail_refresh", icon=":material/refresh:")
+        email_view.deliveries_table(sent)
 
 
 def _form(groups: list[users.GroupChoice]) -> None:
@@ -127,12 +189,12 @@ def _new_invite() -> None:
         st.caption(f"Single use · expires {expires}{for_whom}")
 
 
-def _listing() -> None:
+def _listing() -> list[invite_links.InviteLink]:
     listed = invite_links.list_links()
     st.subheader(f"Invite links ({len(listed)})")
     if not listed:
         st.caption("No invitations in Authentik.")
-        return
+        return listed
     now = datetime.now(UTC)
     frame = pd.DataFrame(
         [
@@ -170,6 +232,7 @@ def _listing() -> None:
     right.button(
         "Revoke", on_click=_revoke, args=(by_pk,), icon=":material/block:", type="secondary"
     )
+    return listed
 
 
 def render() -> None:
@@ -188,9 +251,11 @@ def render() -> None:
     with right:
         _new_invite()
     try:
-        _listing()
+        listed = _listing()
     except DashboardError as err:
         show_error(err)
+        return
+    _email(listed)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from app.auth.identity import Identity
-from app.services import journey_runner, journeys, undo
+from app.services import emails, journey_runner, journeys, undo
 from app.services.journeys import JourneyView
-from app.ui import journey_view, undo_view
+from app.ui import email_view, journey_view, undo_view
 from app.ui.feedback import act, show_error, show_notice
 from app.ui.guard import action, require_page
 from app.ui.pick import pick
@@ -93,6 +93,7 @@ def _detail(journey: JourneyView) -> None:
             f"{journey.runs} run(s) · {md(journey.member)}"
         )
         journey_view.step_table(journey, titles)
+        email_view.welcome_email(emails.for_journey(journey.id))
         if journey.kind == JourneyKind.ONBOARDING and _credential_not_shown(journey):
             st.info("The account's password or recovery link has not been shown to anyone "
                     "yet: retry this onboarding from Onboard member (Recent onboardings) to "

@@ -8,12 +8,12 @@ from dataclasses import replace
 import streamlit as st
 
 from app.auth.identity import Identity
-from app.services import journey_runner, onboarding, rooms, users
+from app.services import emails, journey_runner, onboarding, rooms, users
 from app.services.journey_runner import finished
 from app.services.onboarding import OnboardingRequest, OnboardingResult
 from app.services.onboarding_steps import ROOMS, TITLES, WELCOME
 from app.services.users import Credential, UserQuery
-from app.ui import account_fields, journey_view
+from app.ui import account_fields, email_view, journey_view
 from app.ui.account_fields import WIDGET_OF, AccountKeys, errors_by_widget
 from app.ui.feedback import show_error, show_unavailable
 from app.ui.guard import action, require_page, ui_only
@@ -178,6 +178,7 @@ def _show_result(result: OnboardingResult) -> None:
                 "The welcome message goes out in the background (a short hello, then the "
                 "welcome text); its result appears under Recent onboardings and Journeys."
             )
+        email_view.welcome_email(emails.for_journey(journey.id))
         if result.note:
             st.caption(md(result.note))
         account_fields.show_credential(

@@ -121,7 +121,7 @@ SAMPLE = {
     "link": "https://auth.example.org/if/flow/enrollment/?itoken=example",
     "expires": "2026-12-31 12:00 UTC",
     "email": "ada@example.org",
-    "invited_by": "admin",
+    "invited_by": "grace",
 }
 
 

@@ -172,6 +172,12 @@ class SessionKey(StrEnum):
     INVITES_NEW = "invites_new"  # the invite just created (its link is shown outside the form)
     INVITES_NOTICE = "invites_notice"
     INVITES_REVOKE = "invites_revoke"
+    INVITES_MAIL_INVITE = "invites_mail_invite"  # which invite "Send by email" sends
+    INVITES_MAIL_TO = "invites_mail_to"
+    INVITES_MAIL_SUBMISSION = "invites_mail_submission"  # minted when the page is shown
+    INVITES_MAIL_ERRORS = "invites_mail_errors"
+    INVITES_MAIL_PROBLEM = "invites_mail_problem"
+    INVITES_MAIL_NOTICE = "invites_mail_notice"
 
     # - Authentik setup
     AK_SETUP_RESULT = "ak_setup_result"  # what 'Create the flows for me' did

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from app.services import emails, invite_links
+from app.services import emails, invite_links, journeys, onboarding
 from app.services.accounts import create_account
 from app.services.audit import AuditFilter, search
 from app.services.emails import sending
 from app.services.emails.records import DeliveryView
+from app.services.onboarding import OnboardingRequest, OnboardingResult
 from app.utils.config import get_settings
 from app.utils.errors import InputError, NotConfigured, PermissionDenied
 from tests.support.authentik_fake import AuthentikFake
@@ -229,3 +230,36 @@ def test_only_admins_send_and_only_when_configured(fake, monkeypatch: pytest.Mon
     with pytest.raises(NotConfigured) as caught:
         send(invite, "ada@example.org")
     assert caught.value.missing == ["SMTP_HOST", "SMTP_FROM"]
+
+
+# -- onboarding's welcome email -------------------------------------------------------------------
+
+
+def onboard(email: str) -> OnboardingResult:
+    request = OnboardingRequest(first_name="Ada", last_name="Lovelace", username="ada.lovelace",
+                                email=email)
+    result = onboarding.start(actor="admin", request=request, submission_id=uuid.uuid4().hex)
+    wait_for(lambda: not journeys.get(result.journey.id).active, what="the journey to end")
+    return result
+
+
+def test_onboarding_sends_the_welcome_email_once_the_account_exists(
+    starttls_auth: SmtpServer, fake: AuthentikFake
+) -> None:
+    result = onboard("ada@example.org")
+    (queued,) = emails.for_journey(result.journey.id)
+    (delivery,) = settled([queued])
+    assert delivery.status == "sent" and delivery.kind == "welcome"
+    (mail,) = starttls_auth.to("ada@example.org")
+    assert mail.message["Subject"] == "Welcome to the community, Ada Lovelace"
+    assert "Your account is ada.lovelace." in mail.text
+    (row,) = audit("email.welcome")
+    assert row.outcome == "ok" and row.target == f"onboarding #{result.journey.id}"
+    # The same journey again (a double submit joins it): no second email.
+    assert emails.queue_welcome(journeys.get(result.journey.id)).id == delivery.id
+    assert len(starttls_auth.to("ada@example.org")) == 1
+
+
+def test_no_welcome_email_without_an_address(starttls_auth: SmtpServer) -> None:
+    result = onboard("")
+    assert emails.for_journey(result.journey.id) == []

@@ -63,7 +63,8 @@ def _workflow_id(kind: EmailKind, key: str, address: str) -> str:
 def send_invite(*, actor: str, invite_pk: str, invite_name: str, addresses: str | Sequence[str],
                 submission_id: str) -> list[DeliveryView]:
     """Email the invite's link to each address, in the background: one delivery each, once
-    per submission. Admins only; everything is checked before anything is queued."""
+    per submission, invite and address (a double submit queues nothing more). Admins only;
+    everything is checked before anything is queued."""
     if role_of(actor) != Role.ADMIN:
         raise PermissionDenied("Only an admin may email invite links.")
     recipients = parse_addresses(addresses)
@@ -76,7 +77,8 @@ def send_invite(*, actor: str, invite_pk: str, invite_name: str, addresses: str 
     if invite.is_expired():
         raise InputError("invite", f"'{invite_name}' has expired: create a new invite")
     opened = [
-        records.open_delivery(workflow_id=_workflow_id(EmailKind.INVITE, submission, address),
+        records.open_delivery(workflow_id=_workflow_id(EmailKind.INVITE, f"{submission}-{ref}",
+                                                       address),
                               kind=EmailKind.INVITE, recipient=address, actor=actor,
                               invite_name=invite.name, invite_ref=ref)
         for address in recipients
