@@ -141,14 +141,15 @@ def _typed(err: Exception, config: SmtpConfig) -> SmtpError:  # noqa: PLR0911 (o
     if isinstance(err, smtplib.SMTPResponseException):
         return SmtpRejected(f"the SMTP server {where} answered "
                             f"{_reply(err.smtp_code, err.smtp_error)}", code=err.smtp_code)
+    if isinstance(err, TimeoutError) or isinstance(err.__context__, TimeoutError):
+        # smtplib turns a read that timed out into "server disconnected"
+        return SmtpTimedOut(f"the SMTP server {where} did not answer within "
+                            f"{config.timeout:g} s (SMTP_TIMEOUT_SECONDS)")
     if isinstance(err, smtplib.SMTPServerDisconnected):
         return SmtpUnreachable(f"the SMTP server {where} closed the connection: {err}")
     if isinstance(err, ssl.SSLError | ssl.CertificateError):
         return SmtpTlsFailed(f"TLS with the SMTP server {where} failed ({err}): check "
                              "SMTP_SECURITY, and SMTP_CA_BUNDLE for a private CA")
-    if isinstance(err, TimeoutError):
-        return SmtpTimedOut(f"the SMTP server {where} did not answer within "
-                            f"{config.timeout:g} s (SMTP_TIMEOUT_SECONDS)")
     if isinstance(err, OSError):
         return SmtpUnreachable(f"could not reach the SMTP server {where}: "
                                f"{err.strerror or err}")
