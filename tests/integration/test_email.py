@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,10 +30,20 @@ USER, SECRET = "mailer", "s3cret-Smtp-pass"
 ADDRESSES = ["ada@example.org", "grace@example.org"]
 
 
-@pytest.fixture
-def fake(db, authentik_installed: AuthentikFake, fast_hasher) -> AuthentikFake:
+def _accounts() -> None:
     create_account(actor="test", username="admin", password="Admin-pass-123", role="admin")
     create_account(actor="test", username="mod", password="Mod-pass-1234", role="moderator")
+
+
+@pytest.fixture
+def fake(db, authentik_installed: AuthentikFake, fast_hasher) -> AuthentikFake:
+    _accounts()
+    return authentik_installed
+
+
+@pytest.fixture
+def pg_fake(pg_db, authentik_installed: AuthentikFake, fast_hasher) -> AuthentikFake:
+    _accounts()
     return authentik_installed
 
 
@@ -120,6 +131,23 @@ def test_a_double_submit_sends_each_email_once(starttls_auth: SmtpServer) -> Non
 
 # aiosmtpd warns that AUTH does not require TLS: with implicit TLS the whole session is TLS.
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.postgres
+def test_the_same_submission_racing_itself_on_postgres_sends_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_fake: AuthentikFake
+) -> None:
+    with running(tmp_path, security="starttls", username=USER, password=SECRET) as server:
+        configure(monkeypatch, server)
+        invite, submission = new_invite(), uuid.uuid4().hex
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda _: send(invite, ADDRESSES, submission), range(4)))
+        assert len({d.id for batch in results for d in batch}) == 2
+        assert {d.status for d in settled(results[0])} == {"sent"}
+        assert [len(server.to(a)) for a in ADDRESSES] == [1, 1]
+        # Each recipient is in the request row of the one call that created its delivery.
+        listed = [a for r in audit("email.invite.request") for a in r.details["recipients"]]
+        assert sorted(listed) == sorted(ADDRESSES)
+
+
 def test_implicit_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake) -> None:
     with running(tmp_path, security="ssl", username=USER, password=SECRET) as server:
         configure(monkeypatch, server)
