@@ -146,9 +146,10 @@ def start(directory: Path, *, security: str = "starttls", username: str | None =
     if security == "starttls":
         options |= {"tls_context": context, "require_starttls": True}
     elif security == "ssl":
-        # aiosmtpd does not count implicit TLS as TLS when it offers AUTH; it is TLS all along.
+        # aiosmtpd does not count implicit TLS as TLS when it offers AUTH (it is TLS all
+        # along), and it warns about requiring AUTH then: offered and checked, not required.
         options |= {"ssl_context": context, "server_hostname": "localhost",
-                    "auth_require_tls": False}
+                    "auth_require_tls": False, "auth_required": False}
     controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=10,
                             **options)
     controller.start()
