@@ -180,7 +180,7 @@ def _check_quota(actor: str) -> None:
 def find(*, name: str, ref: str) -> InviteLink | None:
     """The invitation called `name` whose `invite_ref` is `ref`; None once it is gone (used,
     revoked). Lets work that must not hold the link's secret find it again when it needs it."""
-    found = connections.authentik().list_invitations(search=name, page_size=100).items
+    found = connections.authentik().list_invitations(name=name, page_size=100).items
     return next((_invite(i) for i in found if i.name == name and invite_ref(i.pk) == ref), None)
 
 

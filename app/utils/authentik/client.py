@@ -300,12 +300,14 @@ class AuthentikClient(FlowCalls):
         *,
         search: str | None = None,
         flow_slug: str | None = None,
+        name: str | None = None,
         page: int = 1,
         page_size: int = 100,
     ) -> Page[Invitation]:
-        """One page of invitations, latest expiry first (Authentik's order)."""
+        """One page of invitations, latest expiry first (Authentik's order); `name` is exact."""
         params = {
             "search": search or None,
+            "name": name or None,
             "flow__slug": flow_slug,
             "page": page,
             "page_size": page_size,
