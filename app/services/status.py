@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from app.db.engine import session_scope
 from app.db.migrate import current_revision, head_revision
-from app.services import connections
+from app.services import connections, emails
 from app.utils.config import Settings, get_settings
 from app.utils.errors import DashboardError
 
@@ -75,4 +75,5 @@ def integration_checks(settings: Settings) -> dict[str, Check]:
     return {
         "Authentik": (settings.authentik_missing, connections.authentik_status),
         "Matrix": (settings.matrix_missing, connections.matrix_status),
+        "Email (SMTP)": (settings.smtp_missing, emails.smtp_status),
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services import emails, invite_links, journeys, onboarding
+from app.services import emails, invite_links, journeys, onboarding, status
 from app.services.accounts import create_account
 from app.services.audit import AuditFilter, search
 from app.services.emails import sending
@@ -290,3 +290,24 @@ def test_onboarding_sends_the_welcome_email_once_the_account_exists(
 def test_no_welcome_email_without_an_address(starttls_auth: SmtpServer) -> None:
     result = onboard("")
     assert emails.for_journey(result.journey.id) == []
+
+
+# -- the connection check on Home --------------------------------------------------------------
+
+
+def test_home_checks_the_smtp_connection_without_sending(
+    starttls_auth: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (smtp_row,) = [c for c in status.check_all() if c.name == "Email (SMTP)"]
+    assert smtp_row.state == status.OK
+    assert smtp_row.detail == (f"127.0.0.1:{starttls_auth.port} answers (STARTTLS, logged in "
+                               "as mailer); sending as Community <dash@example.org>")
+    configure(monkeypatch, starttls_auth, SMTP_PASSWORD="Not-the-one-1")
+    (smtp_row,) = [c for c in status.check_all() if c.name == "Email (SMTP)"]
+    assert smtp_row.state == status.ERROR and "refused the login" in smtp_row.detail
+    assert "Not-the-one-1" not in smtp_row.detail and starttls_auth.received == []
+    for name in ("SMTP_HOST", "SMTP_FROM"):
+        monkeypatch.delenv(name)
+    get_settings.cache_clear()
+    (smtp_row,) = [c for c in status.check_all() if c.name == "Email (SMTP)"]
+    assert (smtp_row.state, smtp_row.detail) == (status.NOT_CONFIGURED, "set SMTP_HOST, SMTP_FROM")

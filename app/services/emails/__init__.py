@@ -18,6 +18,7 @@ from app.services.emails import records, sending
 from app.services.emails.records import DeliveryView, for_journey, recent
 from app.services.journey_runner import check_submission
 from app.services.journeys import JourneyView
+from app.utils import smtp
 from app.utils.authentik import invite_ref
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
@@ -25,7 +26,7 @@ from app.utils.enums import AuditAction, EmailKind, Role
 from app.utils.errors import InputError, NotConfigured, PermissionDenied
 
 __all__ = ["DeliveryView", "configured", "for_journey", "get_many", "parse_addresses",
-           "queue_welcome", "recent", "send_invite"]
+           "queue_welcome", "recent", "send_invite", "smtp_status"]
 
 ADDRESSES_FIELD = "Email addresses"
 MAX_RECIPIENTS = 50
@@ -33,6 +34,11 @@ MAX_RECIPIENTS = 50
 
 def configured() -> bool:
     return not get_settings().smtp_missing
+
+
+def smtp_status() -> str:
+    """Whether the SMTP server takes our connection, TLS and login (nothing is sent)."""
+    return smtp.check(smtp.SmtpConfig.from_settings(get_settings()))
 
 
 def _require_smtp() -> None:

@@ -1,6 +1,6 @@
 """Sending email by SMTP (stdlib email + smtplib): settings, one send, typed errors."""
 
-from app.utils.smtp.client import SmtpConfig, send
+from app.utils.smtp.client import SmtpConfig, check, send
 from app.utils.smtp.errors import (
     RecipientRejected,
     SmtpAuthFailed,
@@ -21,6 +21,7 @@ __all__ = [
     "SmtpTimedOut",
     "SmtpTlsFailed",
     "SmtpUnreachable",
+    "check",
     "compose",
     "send",
 ]

@@ -111,6 +111,25 @@ def send(config: SmtpConfig, message: EmailMessage) -> None:
     logger.info("email sent via %s (message %s)", config.where, message["Message-ID"])
 
 
+def check(config: SmtpConfig) -> str:
+    """Connect, set up TLS and log in as for a send, then leave without sending anything; a
+    line saying what worked, or the SmtpError a send would meet."""
+    try:
+        smtp = _connect(config)
+        try:
+            _login(smtp, config)
+            smtp.noop()
+        finally:
+            _quit(smtp)
+    except SmtpError:
+        raise
+    except Exception as err:
+        raise _typed(err, config) from None
+    tls = {"starttls": "STARTTLS", "ssl": "TLS", "none": "no TLS"}[config.security]
+    login = f", logged in as {config.username}" if config.username else ""
+    return f"{config.where} answers ({tls}{login}); sending as {config.sender}"
+
+
 def _quit(smtp: smtplib.SMTP) -> None:
     """Say goodbye; a server that hangs up first has still taken the message."""
     try:
