@@ -159,6 +159,7 @@ def retry(
     if journeys.get(journey_id).kind != KIND:
         raise InputError("Onboarding", f"record {journey_id} is not an onboarding")
     journey_runner.retry(actor=actor, journey_id=journey_id)
+    emails.queue_welcome(journeys.get(journey_id))  # if none went out (no account before)
     return follow(actor=actor, journey_id=journey_id, report=report)
 
 

@@ -311,3 +311,20 @@ def test_home_checks_the_smtp_connection_without_sending(
     get_settings.cache_clear()
     (smtp_row,) = [c for c in status.check_all() if c.name == "Email (SMTP)"]
     assert (smtp_row.state, smtp_row.detail) == (status.NOT_CONFIGURED, "set SMTP_HOST, SMTP_FROM")
+
+
+def test_a_welcome_skipped_for_want_of_an_account_goes_with_the_retry_that_creates_it(
+    starttls_auth: SmtpServer, fake: AuthentikFake
+) -> None:
+    fake.fail_next("POST", "/core/users/", status=503)
+    result = onboard("ada@example.org")
+    (skipped,) = settled(emails.for_journey(result.journey.id))
+    assert skipped.status == "skipped" and "no Authentik account" in skipped.reason
+    assert starttls_auth.received == []
+    onboarding.retry(actor="admin", journey_id=result.journey.id)
+    wait_for(lambda: not journeys.get(result.journey.id).active, what="the retry to end")
+    first, second = emails.for_journey(result.journey.id)
+    assert first.id == skipped.id and settled([second])[0].status == "sent"
+    assert len(starttls_auth.to("ada@example.org")) == 1
+    # Another retry (nothing left to do) sends no second welcome.
+    assert emails.queue_welcome(journeys.get(result.journey.id)).id == second.id

@@ -22,7 +22,7 @@ from app.utils import smtp
 from app.utils.authentik import invite_ref
 from app.utils.authentik import validation as check
 from app.utils.config import get_settings
-from app.utils.enums import AuditAction, EmailKind, Role
+from app.utils.enums import AuditAction, DeliveryStatus, EmailKind, Role
 from app.utils.errors import InputError, NotConfigured, PermissionDenied
 
 __all__ = ["DeliveryView", "configured", "for_journey", "get_many", "parse_addresses",
@@ -99,13 +99,17 @@ def send_invite(*, actor: str, invite_pk: str, invite_name: str, addresses: str 
 
 
 def queue_welcome(journey: JourneyView) -> DeliveryView | None:
-    """Onboarding's welcome email, when the member has an address and SMTP is configured; it
-    waits for the account, then goes once per journey."""
+    """Onboarding's welcome email, when the member has an address and SMTP is configured: it
+    waits for the account, then goes once. A journey's welcome already sent or under way is
+    returned as it is; one skipped (no account yet) goes again with a retry's run."""
     address = str(journey.params.get("email") or "")
     if not address or not configured():
         return None
+    for earlier in for_journey(journey.id):
+        if earlier.status == DeliveryStatus.SENT or not earlier.finished:
+            return earlier
     delivery, _created = records.open_delivery(
-        workflow_id=_workflow_id(EmailKind.WELCOME, journey.workflow_id, address),
+        workflow_id=_workflow_id(EmailKind.WELCOME, journey.run_id, address),
         kind=EmailKind.WELCOME, recipient=address, actor=journey.actor, journey_id=journey.id)
     sending.enqueue(delivery)
     return delivery

@@ -21,6 +21,10 @@ class Undeliverable(DashboardError):
     """This email cannot be sent, now or later (the invitation is gone, say)."""
 
 
+class NothingToSend(DashboardError):
+    """There is no one to send this to (the onboarding created no account): skipped."""
+
+
 class NotYet(DashboardError):
     """Not ready to send yet (a welcome whose account is still being created)."""
 
@@ -59,5 +63,6 @@ def _welcome_values(delivery: DeliveryView) -> dict[str, str]:
     if account.status != StepStatus.DONE:
         if journey.active:
             raise NotYet("waiting for the Authentik account to be created")
-        raise Undeliverable("the onboarding created no Authentik account: nothing was sent")
+        raise NothingToSend("the onboarding created no Authentik account (yet): a retry of "
+                            "the onboarding that creates it sends the welcome email")
     return {**values_for(journey), "email": delivery.recipient}

@@ -22,7 +22,7 @@ from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
 from app.db import audit_log
 from app.services import engine
 from app.services.emails import records
-from app.services.emails.compose import NotYet, Undeliverable, message_for
+from app.services.emails.compose import NothingToSend, NotYet, Undeliverable, message_for
 from app.services.emails.records import DeliveryView
 from app.utils.config import get_settings
 from app.utils.enums import AuditAction, AuditOutcome, DeliveryStatus, EmailKind
@@ -94,8 +94,9 @@ def _prepare(delivery: DeliveryView, run: int) -> tuple[SmtpConfig, EmailMessage
             return _finish(delivery, DeliveryStatus.SKIPPED, f"{err}: gave up waiting")
         records.note(delivery.id, DeliveryStatus.WAITING, str(err))
         return WAIT
-    except (Undeliverable, NotConfigured) as err:
-        return _finish(delivery, DeliveryStatus.FAILED, str(err))
+    except (NothingToSend, Undeliverable, NotConfigured) as err:
+        ended = DeliveryStatus.SKIPPED if isinstance(err, NothingToSend) else DeliveryStatus.FAILED
+        return _finish(delivery, ended, str(err))
     except DashboardError as err:  # Authentik unreachable, say: worth another try
         return _transient(delivery, str(err))
     except Exception as err:
