@@ -11,12 +11,12 @@ from app.auth.identity import Identity
 from app.services import emails, invite_links, users
 from app.ui import email_view
 from app.ui.account_fields import authentik_groups
-from app.ui.feedback import field_error, show_error, show_notice
+from app.ui.feedback import field_error, show_error, show_notice, show_unavailable
 from app.ui.guard import action, require_page
 from app.ui.journey_view import new_submission_id
 from app.ui.text import md
 from app.utils.enums import EmailKind, Role
-from app.utils.errors import DashboardError, FieldErrors, InputError
+from app.utils.errors import DashboardError, FieldErrors, InputError, NotConfigured
 from app.utils.state import SessionKey as K
 
 DEFAULT_DAYS = invite_links.DEFAULT_EXPIRY.days
@@ -106,8 +106,10 @@ def _send_email(identity: Identity, active: dict[str, invite_links.InviteLink]) 
 def _email(listed: list[invite_links.InviteLink]) -> None:
     """Send by email: an active invite to one or more addresses; then each one's outcome."""
     st.subheader("Send by email")
-    if not emails.configured():
-        st.caption("Email is not configured: set SMTP_HOST and SMTP_FROM (see README, Email).")
+    try:
+        emails.require_smtp()
+    except NotConfigured as err:
+        show_unavailable(err, meanwhile="Until then, send an invite by copying its link.")
         return
     state = st.session_state
     state.setdefault(K.INVITES_MAIL_SUBMISSION, new_submission_id())

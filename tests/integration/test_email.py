@@ -310,7 +310,8 @@ def test_home_checks_the_smtp_connection_without_sending(
         monkeypatch.delenv(name)
     get_settings.cache_clear()
     (smtp_row,) = [c for c in status.check_all() if c.name == "Email (SMTP)"]
-    assert (smtp_row.state, smtp_row.detail) == (status.NOT_CONFIGURED, "set SMTP_HOST, SMTP_FROM")
+    assert smtp_row.state == status.NOT_CONFIGURED
+    assert smtp_row.detail.startswith("set SMTP_HOST, SMTP_FROM")
 
 
 def test_a_welcome_skipped_for_want_of_an_account_goes_with_the_retry_that_creates_it(

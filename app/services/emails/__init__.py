@@ -26,7 +26,7 @@ from app.utils.enums import AuditAction, DeliveryStatus, EmailKind, Role
 from app.utils.errors import InputError, NotConfigured, PermissionDenied
 
 __all__ = ["DeliveryView", "configured", "for_journey", "get_many", "parse_addresses",
-           "queue_welcome", "recent", "send_invite", "smtp_status"]
+           "queue_welcome", "recent", "require_smtp", "send_invite", "smtp_status"]
 
 ADDRESSES_FIELD = "Email addresses"
 MAX_RECIPIENTS = 50
@@ -41,7 +41,8 @@ def smtp_status() -> str:
     return smtp.check(smtp.SmtpConfig.from_settings(get_settings()))
 
 
-def _require_smtp() -> None:
+def require_smtp() -> None:
+    """NotConfigured, naming what to set, unless SMTP is configured."""
     if missing := get_settings().smtp_missing:
         raise NotConfigured("Email (SMTP)", missing)
 
@@ -75,7 +76,7 @@ def send_invite(*, actor: str, invite_pk: str, invite_name: str, addresses: str 
         raise PermissionDenied("Only an admin may email invite links.")
     recipients = parse_addresses(addresses)
     submission = check_submission(submission_id)
-    _require_smtp()
+    require_smtp()
     ref = invite_ref(check.authentik_id(invite_pk, "invite"))
     invite = invite_links.find(name=invite_name, ref=ref)
     if invite is None:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.db.engine import session_scope
 from app.db.models import EmailDelivery, utcnow
@@ -81,19 +82,22 @@ def get(delivery_id: int) -> DeliveryView:
 
 
 def note(delivery_id: int, status: DeliveryStatus, reason: str = "", *,
-         attempted: bool = False) -> DeliveryView:
-    """Record where the delivery stands (and one more attempt, if it made one)."""
-    with session_scope() as db:
-        row = db.get(EmailDelivery, delivery_id)
-        if row is None:
-            raise LookupError(f"no email delivery #{delivery_id}")
-        row.status, row.reason = status, reason[:1000]
-        if attempted:
-            row.attempts += 1
-        if status == DeliveryStatus.SENT:
-            row.sent_at = utcnow()
-        db.flush()
-        return _view(row)
+         attempted: bool = False, db: Session | None = None) -> DeliveryView:
+    """Record where the delivery stands (and one more attempt, if it made one); pass `db` to
+    commit it with other writes (its audit row)."""
+    if db is None:
+        with session_scope() as own:
+            return note(delivery_id, status, reason, attempted=attempted, db=own)
+    row = db.get(EmailDelivery, delivery_id)
+    if row is None:
+        raise LookupError(f"no email delivery #{delivery_id}")
+    row.status, row.reason = status, reason[:1000]
+    if attempted:
+        row.attempts += 1
+    if status == DeliveryStatus.SENT:
+        row.sent_at = utcnow()
+    db.flush()
+    return _view(row)
 
 
 def recent(*, kind: EmailKind | None = None, limit: int = 50) -> list[DeliveryView]:

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
 
 from app.db import audit_log
+from app.db.engine import session_scope
 from app.services import engine
 from app.services.emails import records
 from app.services.emails.compose import NothingToSend, NotYet, Undeliverable, message_for
@@ -120,22 +121,24 @@ def _transient(delivery: DeliveryView, reason: str) -> str:
 def _finish(delivery: DeliveryView, status: DeliveryStatus, reason: str, *,
             attempted: bool = False) -> str:
     """Record the outcome and audit it: one row per recipient, naming the invite by its ref."""
-    done = records.note(delivery.id, status, reason, attempted=attempted)
     invite = delivery.kind == EmailKind.INVITE
-    details: dict[str, object] = {"status": status, "attempts": done.attempts}
-    if reason:
-        details["reason"] = reason
-    if invite:
-        details["invite_ref"] = delivery.invite_ref
-    else:
-        details["journey"] = delivery.journey_id
-    audit_log.record(
-        actor=delivery.actor,
-        action=AuditAction.EMAIL_INVITE if invite else AuditAction.EMAIL_WELCOME,
-        outcome=AuditOutcome.OK if status == DeliveryStatus.SENT else AuditOutcome.FAILED,
-        target=delivery.invite_name if invite else f"onboarding #{delivery.journey_id}",
-        member=delivery.recipient,
-        details=details,
-    )
+    with session_scope() as db:  # the outcome and its audit row, together
+        done = records.note(delivery.id, status, reason, attempted=attempted, db=db)
+        details: dict[str, object] = {"status": status, "attempts": done.attempts}
+        if reason:
+            details["reason"] = reason
+        if invite:
+            details["invite_ref"] = delivery.invite_ref
+        else:
+            details["journey"] = delivery.journey_id
+        audit_log.record(
+            actor=delivery.actor,
+            action=AuditAction.EMAIL_INVITE if invite else AuditAction.EMAIL_WELCOME,
+            outcome=AuditOutcome.OK if status == DeliveryStatus.SENT else AuditOutcome.FAILED,
+            target=delivery.invite_name if invite else f"onboarding #{delivery.journey_id}",
+            member=delivery.recipient,
+            details=details,
+            db=db,
+        )
     logger.info("email delivery #%s (%s) %s", delivery.id, delivery.kind, status)
     return str(status)
