@@ -73,6 +73,7 @@ PAGES: tuple[PageSpec, ...] = (
         "moderators.py", "Moderators", ":material/shield_person:", "moderators", ADMINS, "Admin"
     ),
     PageSpec("approvals.py", "Approvals", ":material/group:", "approvals", STAFF, "Admin"),
+    PageSpec("drift.py", "Drift report", ":material/compare_arrows:", "drift", ADMINS, "Admin"),
     PageSpec("audit_log.py", "Audit log", ":material/history:", "audit", ADMINS, "Admin"),
     PageSpec("templates.py", "Templates", ":material/edit_note:", "templates", ADMINS, "Admin"),
 )

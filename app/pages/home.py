@@ -1,13 +1,13 @@
-"""Home: is everything connected? Database, Authentik and Matrix, stated plainly; and is
+"""Home: is everything connected? Database, Authentik and Matrix, stated plainly; is
 Authentik set up as the dashboard needs it (the setup check: the token's account, invite and
-recovery flows, page size)."""
+recovery flows, page size); and the overview of the community (app.ui.overview)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from app.services import status
-from app.ui import setup_report
+from app.ui import overview, setup_report
 from app.ui.guard import require_page
 from app.ui.text import md
 
@@ -41,6 +41,8 @@ def render() -> None:
     # Only when Authentik answers: an unreachable one is said above, without a second wait.
     if any(c.name == "Authentik" and c.state == status.OK for c in statuses):
         _authentik_setup(admin=identity.is_admin)
+    st.divider()
+    overview.render(admin=identity.is_admin)
 
 
 def _authentik_setup(*, admin: bool) -> None:

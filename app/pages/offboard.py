@@ -11,7 +11,7 @@ from app.services.journeys import JourneyView
 from app.services.offboarding import OffboardingPreview, OffboardingRequest
 from app.services.offboarding_steps import ROOMS, STEP_NAMES, TITLES
 from app.ui import approval_view, journey_view, removal_preview
-from app.ui.case_link import case_link
+from app.ui.case_link import case_link, prefill
 from app.ui.feedback import show_error
 from app.ui.guard import action, require_page
 from app.ui.journey_view import new_submission_id
@@ -236,6 +236,8 @@ def render() -> None:
     approval_view.status_box(st.session_state.get(K.OFFBOARD_APPROVAL))
     if result := st.session_state.get(K.OFFBOARD_RESULT):
         _show_result(result)
+    prefill(K.OFFBOARD_USERNAME, "member")  # from a link (case file, drift report)
+    prefill(K.OFFBOARD_MATRIX_ID, "matrix")
     left, right = st.columns(2)
     left.text_input("Authentik username", key=K.OFFBOARD_USERNAME)
     right.text_input("Matrix user ID", key=K.OFFBOARD_MATRIX_ID, placeholder="@name:example.org")

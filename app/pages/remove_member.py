@@ -15,7 +15,7 @@ from app.services.offboarding_steps import ROOMS as REMOVAL_STEP
 from app.services.offboarding_steps import TITLES as REMOVAL_TITLES
 from app.services.outcomes import describe_outcome
 from app.ui import approval_view, journey_view, removal_preview
-from app.ui.case_link import case_link
+from app.ui.case_link import case_link, prefill
 from app.ui.feedback import show_error, show_unavailable
 from app.ui.guard import require_page, ui_only
 from app.ui.journey_view import new_submission_id
@@ -193,6 +193,7 @@ def render() -> None:
     if (problem := rooms.matrix_problem()) is not None:
         show_unavailable(problem)
         return
+    prefill(SessionKey.REMOVE_USER, "matrix")  # from a link (drift report)
     with st.form("remove_find"):
         user_id = st.text_input("Matrix user ID", key=SessionKey.REMOVE_USER,
                                 placeholder="@name:example.org")

@@ -10,6 +10,7 @@ from app.services import journeys, room_journeys, rooms
 from app.services.journeys import JourneyView
 from app.services.outcomes import describe_outcome
 from app.ui import journey_view
+from app.ui.case_link import prefill
 from app.ui.feedback import disabled_help, show_error, show_unavailable
 from app.ui.guard import require_page
 from app.ui.journey_view import new_submission_id
@@ -147,6 +148,7 @@ def render() -> None:
     if (problem := rooms.matrix_problem()) is not None:
         show_unavailable(problem)
         return
+    prefill(SessionKey.INVITE_ROOMS_USER, "matrix")  # from a link (drift report)
     user_id = st.text_input("Matrix user ID", key=SessionKey.INVITE_ROOMS_USER,
                             placeholder="@name:example.org")
     show_scope(identity.username)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app.services import removal, rooms, sanctions
 from app.ui import sanction_view
+from app.ui.case_link import prefill
 from app.ui.feedback import show_error, show_unavailable
 from app.ui.guard import require_page, ui_only
 from app.ui.pick import pick
@@ -28,10 +29,7 @@ def _forget_member() -> None:
 
 def _impose_section(actor: str) -> None:
     st.subheader("Impose a sanction")
-    if st.session_state.get(K.SANCTIONS_MEMBER) is None and (
-        asked := st.query_params.get("member", "")
-    ):
-        st.session_state[K.SANCTIONS_MEMBER] = asked  # from a case file's link
+    prefill(K.SANCTIONS_MEMBER, "member")  # from a case file's link
     cols = st.columns([4, 1], vertical_alignment="bottom")
     member = cols[0].text_input("Matrix ID", key=K.SANCTIONS_MEMBER, on_change=_forget_member,
                                 placeholder="@someone:example.org")

@@ -253,3 +253,13 @@ class SessionKey(StrEnum):
     MESSAGING_SEND = "messaging_send"
     MESSAGING_RESULT = "messaging_result"
     MESSAGING_ERROR = "messaging_error"
+
+    # Home: the overview (period) and the funnel (the step picked)
+    HOME_PERIOD = "home_period"
+    HOME_FUNNEL_PICKED = "home_funnel_picked"
+    HOME_REFRESH = "home_refresh"
+
+    # Drift report page
+    DRIFT_PICKED = "drift_picked"  # + "_<list key>": the row picked in each list
+    DRIFT_EXPORT = "drift_export"  # + "_<list key>": each list's CSV button
+    DRIFT_REFRESH = "drift_refresh"
