@@ -51,6 +51,9 @@ def _start_engine() -> None:
         logger.exception("the durable engine did not start; journeys will start it later")
 
 
+ABOUT = ("Community Dashboard: Authentik accounts and Matrix rooms for a community. "
+         "Theme: light, dark, or as your browser prefers (Settings in this menu).")
+
 DATABASE_DOWN = (
     "The database is not answering right now. Nothing was changed by this page. The dashboard "
     "reconnects by itself: reload the page in a moment. If this lasts, check that the "
@@ -65,7 +68,10 @@ def _stop_with(message: str) -> None:
 
 def main() -> None:
     st.set_page_config(
-        page_title="Community Dashboard", page_icon=str(FAVICON), layout="wide"
+        page_title="Community Dashboard", page_icon=str(FAVICON), layout="wide",
+        # An item of our own shows the app menu (toolbarMode "minimal" hides it otherwise),
+        # and with it the theme selector: light, dark, or as the browser prefers.
+        menu_items={"About": ABOUT},
     )
     try:
         get_settings()
