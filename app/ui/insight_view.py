@@ -46,13 +46,15 @@ def period() -> int:
 
 
 def weekly_chart(data: Weekly, *, value: str, alt_text: str) -> None:
-    """Stacked bars per week, one colour per series."""
-    frame = pd.DataFrame(data.rows(), columns=["week", "series", "count"])
+    """Stacked bars per week (labelled by its Monday), one colour per series."""
+    frame = pd.DataFrame(
+        [{**row, "week": f"{row['week']:%Y-%m-%d}"} for row in data.rows()],
+        columns=["week", "series", "count"])
     chart = alt.Chart(frame).mark_bar().encode(
-        x=alt.X("week:T", title="Week starting", timeUnit="yearmonthdate"),
-        y=alt.Y("count:Q", title=value, stack=True),
+        x=alt.X("week:O", title="Week starting", axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("count:Q", title=value, stack=True, axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("series:N", sort=list(data.series), title=None),
-        tooltip=[alt.Tooltip("week:T", title="Week of"), alt.Tooltip("series:N", title=""),
+        tooltip=[alt.Tooltip("week:O", title="Week of"), alt.Tooltip("series:N", title=""),
                  alt.Tooltip("count:Q", title=value)],
     )
     st.altair_chart(chart, width="stretch", alt=alt_text)
@@ -62,8 +64,9 @@ def bar_chart(rows: list[tuple[str, int]], *, label: str, value: str, alt_text: 
     """One bar per label, in the order given."""
     frame = pd.DataFrame(rows, columns=[label, value])
     chart = alt.Chart(frame).mark_bar().encode(
-        x=alt.X(f"{label}:N", sort=[r[0] for r in rows], title=label),
-        y=alt.Y(f"{value}:Q", title=value),
+        x=alt.X(f"{label}:N", sort=[r[0] for r in rows], title=label,
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y(f"{value}:Q", title=value, axis=alt.Axis(tickMinStep=1)),
         tooltip=[f"{label}:N", f"{value}:Q"],
     )
     st.altair_chart(chart, width="stretch", alt=alt_text)

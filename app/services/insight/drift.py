@@ -135,7 +135,7 @@ def expired_unused(snapshot: Snapshot) -> DriftList:
     return DriftList(
         "expired_unused", "Invitations expired unused",
         "Invitations still in Authentik past their expiry (a used one is gone): revoke them "
-        "on the Invite links page, or make a new one. The username column is who made it.",
+        "on the Invite links page, or make a new one.",
         (Action.INVITE_LINKS,), tuple(rows), _why_not(snapshot))
 
 
