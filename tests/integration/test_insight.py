@@ -1,6 +1,7 @@
 """The overview's figures, the onboarding funnel and each drift list on a seeded community
 (tests/support/insight_seed.py): known counts in, known numbers out, against a real Synapse
-(rooms synced into the directory) and the schema-checked Authentik fake."""
+(rooms synced into the directory) and the schema-checked Authentik fake, on SQLite and on
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from tests.support.synapse import free_port
 pytestmark = pytest.mark.synapse
 
 
-@pytest.fixture
-def seeded(journey_env: JourneyEnv) -> Seeded:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def seeded(request: pytest.FixtureRequest, journey_env: JourneyEnv) -> Seeded:
+    if request.param == "postgresql":
+        request.getfixturevalue("pg_db")  # DATABASE_URL now a fresh migrated PostgreSQL database
     return seed(journey_env.authentik, journey_env.synapse, journey_env.bot,
                 journey_env.welcome_room)
 
