@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -50,9 +51,8 @@ class DriftList:
 CSV_COLUMNS = ("username", "name", "matrix_user_id", "invitation", "detail")
 
 
-def _rooms_text(snapshot: Snapshot, rooms: set[str]) -> str:
-    names = {r.room_id: r.name for r in snapshot.rooms}
-    return ", ".join(sorted(names.get(r, r) for r in rooms))
+def _rooms_text(snapshot: Snapshot, rooms: Iterable[str]) -> str:
+    return ", ".join(sorted(snapshot.room_names.get(r, r) for r in rooms))
 
 
 def _why_not(snapshot: Snapshot, *, rooms: bool = False) -> str:
@@ -77,10 +77,7 @@ def without_matrix(snapshot: Snapshot) -> DriftList:
 def matrix_without_account(snapshot: Snapshot) -> DriftList:
     accounts = {u.username for u in snapshot.users}
     known = {m for username, m in snapshot.links.items() if username in accounts}
-    everyone: dict[str, set[str]] = {}
-    for room, ids in snapshot.members.items():
-        for member in ids:
-            everyone.setdefault(member, set()).add(room)
+    everyone = snapshot.members_in_rooms()
     rows = tuple(DriftRow(matrix_user_id=m, detail=f"in {_rooms_text(snapshot, rooms)}")
                  for m, rooms in sorted(everyone.items())
                  if m not in known and m != snapshot.bot)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 
 from sqlalchemy import select
 
@@ -90,9 +91,25 @@ class Snapshot:
                 found.setdefault((came.by, came.name), user)
         return found
 
-    def rooms_of(self, matrix_user_id: str) -> set[str]:
+    @cached_property
+    def room_names(self) -> dict[str, str]:
+        return {r.room_id: r.name for r in self.rooms}
+
+    @cached_property
+    def _rooms_by_member(self) -> dict[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for room, ids in self.members.items():
+            for member in ids:
+                found.setdefault(member, set()).add(room)
+        return {member: frozenset(rooms) for member, rooms in found.items()}
+
+    def rooms_of(self, matrix_user_id: str) -> frozenset[str]:
         """The community rooms the directory saw them joined in."""
-        return {room for room, ids in self.members.items() if matrix_user_id in ids}
+        return self._rooms_by_member.get(matrix_user_id, frozenset())
+
+    def members_in_rooms(self) -> dict[str, frozenset[str]]:
+        """Everyone the directory saw joined, and where."""
+        return dict(self._rooms_by_member)
 
 
 def gather(*, accounts: bool) -> Snapshot:
