@@ -22,6 +22,7 @@ from app.ui.case_link import (
 )
 from app.ui.guard import guarded_download, require_page
 from app.ui.insight_view import snapshot
+from app.ui.text import md
 from app.utils.enums import Role
 from app.utils.state import SessionKey
 
@@ -49,7 +50,7 @@ def _section(found: DriftList) -> None:
     st.subheader(f"{found.title} ({len(found.rows)})")
     st.caption(found.explanation)
     if found.unavailable:
-        st.warning(f"Cannot be listed now: {found.unavailable}", icon=":material/warning:")
+        st.warning(f"Cannot be listed now: {md(found.unavailable)}", icon=":material/warning:")
         return
     if not found.rows:
         st.success("Nobody.", icon=":material/check_circle:")

@@ -11,30 +11,32 @@ import streamlit as st
 
 from app.services import insight
 from app.services.insight.figures import PERIODS, Weekly
+from app.ui.text import md
 from app.utils.state import SessionKey
 
 CACHE_SECONDS = 600
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner="Counting…")
-def _snapshot(accounts: bool) -> insight.Snapshot:
-    return insight.gather(accounts=accounts)
+def _snapshot(accounts: bool, since: datetime | None) -> insight.Snapshot:
+    return insight.gather(accounts=accounts, joined_since=since)
 
 
-def snapshot(*, accounts: bool, key: str) -> insight.Snapshot:
-    """The cached snapshot (accounts: with Authentik's part, for admins), under a line saying
-    how old it is and a Refresh button (`key`: the button's)."""
+def snapshot(*, accounts: bool, key: str, since: datetime | None = None) -> insight.Snapshot:
+    """The cached snapshot (accounts: with Authentik's part, for admins; since: only the
+    accounts that joined since then), under a line saying how old it is and a Refresh button
+    (`key`: the button's)."""
     cols = st.columns([4, 1], vertical_alignment="center")
     if cols[1].button("Refresh", icon=":material/refresh:", key=key, width="stretch"):
         _snapshot.clear()
-    snap = _snapshot(accounts)
+    snap = _snapshot(accounts, since)
     age = int((datetime.now(UTC) - snap.taken_at).total_seconds() // 60)
     cols[0].caption(f"As of {snap.taken_at:%Y-%m-%d %H:%M} UTC ({age} min ago; kept "
                     f"{CACHE_SECONDS // 60} min). Rooms as of the last room sync"
                     + (f", {snap.rooms_synced_at:%Y-%m-%d %H:%M} UTC." if snap.rooms_synced_at
                        else ": never synced."))
-    for problem in snap.problems:
-        st.warning(problem, icon=":material/warning:")
+    for problem in snap.problems:  # may quote a remote's error: text, never markdown
+        st.warning(md(problem), icon=":material/warning:")
     return snap
 
 

@@ -3,6 +3,8 @@ Moderators see the parts about rooms (rooms by size, moderation actions); admins
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pandas as pd
 import streamlit as st
 
@@ -13,8 +15,10 @@ from app.utils.state import SessionKey
 
 def render(*, admin: bool) -> None:
     st.subheader("Overview")
-    snap = snapshot(accounts=admin, key=SessionKey.HOME_REFRESH)
     weeks = period()
+    # Admins: the accounts that joined in the period (all the figures and the funnel need).
+    since = figures.period_start(datetime.now(UTC), weeks) if admin else None
+    snap = snapshot(accounts=admin, key=SessionKey.HOME_REFRESH, since=since)
     if admin:
         _people(snap, weeks)
     _rooms(snap, weeks)

@@ -117,3 +117,16 @@ def test_moderators_snapshot_reads_no_accounts_and_a_down_authentik_is_said(
     lists = drift.report(down)
     assert all(d.unavailable.startswith("Authentik:") and not d.rows for d in lists)
     assert figures.onboardings_per_week(down, 4).total() == 4  # the dashboard's records stand
+
+
+def test_a_period_reads_only_its_accounts_and_counts_the_same(seeded: Seeded) -> None:
+    everyone = insight.gather(accounts=True)
+    since = figures.period_start(everyone.taken_at, 4)
+    assert since is not None and since.weekday() == 0 and (since.hour, since.minute) == (0, 0)
+    period = insight.gather(accounts=True, joined_since=since)
+    assert sorted(u.username for u in period.users) == ["gone", "u2", "u3", "u4", "u5", "u6"]
+    assert figures.accounts_per_week(period, 4) == figures.accounts_per_week(everyone, 4)
+    assert funnel.funnel(period, 4) == funnel.funnel(everyone, 4)
+    assert all(d.unavailable.startswith("only the accounts") and not d.rows
+               for d in drift.report(period))
+    assert figures.period_start(everyone.taken_at, figures.ALL_TIME) is None

@@ -59,6 +59,8 @@ def _why_not(snapshot: Snapshot, *, rooms: bool = False) -> str:
     if not snapshot.accounts_read:
         return "; ".join(p for p in snapshot.problems if p.startswith("Authentik")) or (
             "Authentik was not read")
+    if snapshot.accounts_since is not None:
+        return f"only the accounts that joined since {snapshot.accounts_since:%Y-%m-%d} were read"
     if rooms and snapshot.rooms_synced_at is None:
         return "The rooms were never synced: sync them on the Rooms page first"
     return ""

@@ -51,6 +51,15 @@ class Weekly:
                 for w in self.weeks for s in self.series]
 
 
+def period_start(now: datetime, weeks: int) -> datetime | None:
+    """When a period of `weeks` ending with this week starts (Monday 00:00 UTC); None for
+    ALL_TIME."""
+    if weeks == ALL_TIME:
+        return None
+    first = week_of(now) - timedelta(weeks=weeks - 1)
+    return datetime(first.year, first.month, first.day, tzinfo=UTC)
+
+
 def first_week(snapshot: Snapshot, weeks: int, moments: Iterable[datetime]) -> date:
     """The period's first Monday: `weeks` back from the snapshot's, or (ALL_TIME) the week of
     the earliest moment."""

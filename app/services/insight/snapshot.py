@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from sqlalchemy import select
@@ -81,6 +81,7 @@ class Snapshot:
     rooms_synced_at: datetime | None = None
     problems: tuple[str, ...] = ()  # sources that could not be read, and why
     accounts_read: bool = False  # Authentik's part was asked for and read
+    accounts_since: datetime | None = None  # only accounts that joined since (None: all)
 
     def user_by_invitation(self) -> dict[tuple[str, str], User]:
         """Accounts by the (inviter, invitation name) their invitation carried."""
@@ -112,9 +113,11 @@ class Snapshot:
         return dict(self._rooms_by_member)
 
 
-def gather(*, accounts: bool) -> Snapshot:
+def gather(*, accounts: bool, joined_since: datetime | None = None) -> Snapshot:
     """Read every source once. `accounts=False` (moderators): rooms and moderation only, no
-    request to Authentik and none of the dashboard's records about accounts."""
+    request to Authentik and none of the dashboard's records about accounts. `joined_since`:
+    only the accounts that joined since then (Authentik filters them), enough for the figures
+    and the funnel of a period starting then; the drift report needs them all."""
     settings = get_settings()
     rooms, members, synced = _rooms()
     problems = () if synced else (
@@ -130,12 +133,16 @@ def gather(*, accounts: bool) -> Snapshot:
                        links=links())
     try:
         client = connections.authentik()
-        users = tuple(u for u in client.iter_users(page_size=MAX_PAGE_SIZE, include_groups=False)
+        # Authentik's filter is "after": a second earlier keeps one who joined at the start.
+        after = None if joined_since is None else joined_since - timedelta(seconds=1)
+        users = tuple(u for u in client.iter_users(page_size=MAX_PAGE_SIZE, include_groups=False,
+                                                   date_joined__gt=after)
                       if u.type in PEOPLE)
         invitations = tuple(client.iter_invitations(page_size=MAX_PAGE_SIZE))
     except DashboardError as err:
         return replace(snapshot, problems=(*problems, f"Authentik: {err}"))
-    return replace(snapshot, users=users, open_invitations=invitations, accounts_read=True)
+    return replace(snapshot, users=users, open_invitations=invitations, accounts_read=True,
+                   accounts_since=joined_since)
 
 
 def links() -> dict[str, str]:
