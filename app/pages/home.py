@@ -42,7 +42,7 @@ def render() -> None:
     if any(c.name == "Authentik" and c.state == status.OK for c in statuses):
         _authentik_setup(admin=identity.is_admin)
     st.divider()
-    overview.render(admin=identity.is_admin)
+    overview.render(actor=identity.username, admin=identity.is_admin)
 
 
 def _authentik_setup(*, admin: bool) -> None:

@@ -9,16 +9,22 @@ import pandas as pd
 import streamlit as st
 
 from app.services.insight import Snapshot, figures, funnel
+from app.services.insight.snapshot import within
+from app.services.rooms import scopes
 from app.ui.insight_view import bar_chart, period, snapshot, weekly_chart
+from app.ui.text import md
 from app.utils.state import SessionKey
 
 
-def render(*, admin: bool) -> None:
+def render(*, actor: str, admin: bool) -> None:
     st.subheader("Overview")
     weeks = period()
     # Admins: the accounts that joined in the period (all the figures and the funnel need).
     since = figures.period_start(datetime.now(UTC), weeks) if admin else None
     snap = snapshot(accounts=admin, key=SessionKey.HOME_REFRESH, since=since)
+    if not admin and (scope := scopes.scope_of(actor)).limited:
+        snap = within(snap, scopes.split(scope, [r.room_id for r in snap.rooms])[0])
+        st.caption(f"Rooms: those of your scope, {md(scope.describe())}.")
     if admin:
         _people(snap, weeks)
     _rooms(snap, weeks)

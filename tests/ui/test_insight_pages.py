@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.services import rooms
+from app.services.rooms import scopes
 from app.utils.state import SessionKey
 from tests.support.insight_seed import Seeded, seed
 from tests.support.journey_env import JourneyEnv
@@ -62,6 +64,23 @@ def test_moderator_home_shows_only_the_room_parts_and_asks_authentik_nothing(
     assert journey_env.authentik.count("GET", "/core/users/") == 0
     with pytest.raises(ValueError, match="Could not find"):
         at.switch_page("app/pages/drift.py")
+    assert "(3 rooms)" in _rooms_heading(at)  # Welcome, Garden, Empty
+
+
+def _rooms_heading(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "Rooms by joined members" in m.value)
+
+
+def test_a_scoped_moderator_sees_the_rooms_of_their_scope(
+    seeded: Seeded, moderator_account,
+) -> None:
+    rooms.set_room_tags(actor="admin", room_id=seeded.room, categories=["Outdoors"],
+                        keywords=[])
+    scopes.set_scope(actor="admin", account_id=moderator_account.id, categories=["Outdoors"])
+    at = log_in(new_app().run(), "mod")
+    assert not at.exception
+    assert "(1 rooms)" in _rooms_heading(at)  # Garden only
+    assert any("your scope" in c.value and "Outdoors" in c.value for c in at.caption)
 
 
 def test_drift_report_lists_each_drift_exports_it_and_links_its_actions(

@@ -6,7 +6,7 @@ moderation actions). Each source that cannot be read is named in `problems`; the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -111,6 +111,13 @@ class Snapshot:
     def members_in_rooms(self) -> dict[str, frozenset[str]]:
         """Everyone the directory saw joined, and where."""
         return dict(self._rooms_by_member)
+
+
+def within(snapshot: Snapshot, room_ids: Iterable[str]) -> Snapshot:
+    """The snapshot with only these rooms (a scoped moderator's), members included."""
+    keep = set(room_ids)
+    return replace(snapshot, rooms=tuple(r for r in snapshot.rooms if r.room_id in keep),
+                   members={r: ids for r, ids in snapshot.members.items() if r in keep})
 
 
 def gather(*, accounts: bool, joined_since: datetime | None = None) -> Snapshot:
