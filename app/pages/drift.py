@@ -42,10 +42,6 @@ def render() -> None:
         _section(found)
 
 
-def _csv(found: DriftList) -> str:
-    return drift.to_csv(found)
-
-
 def _section(found: DriftList) -> None:
     st.subheader(f"{found.title} ({len(found.rows)})")
     st.caption(found.explanation)
@@ -56,7 +52,7 @@ def _section(found: DriftList) -> None:
         st.success("Nobody.", icon=":material/check_circle:")
         return
     st.download_button(
-        "Export CSV", data=guarded_download(functools.partial(_csv, found), Role.ADMIN),
+        "Export CSV", data=guarded_download(functools.partial(drift.to_csv, found), Role.ADMIN),
         file_name=f"drift-{found.key}.csv", mime="text/csv", icon=":material/download:",
         key=f"{SessionKey.DRIFT_EXPORT}_{found.key}",
     )

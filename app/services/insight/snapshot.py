@@ -165,16 +165,16 @@ def links() -> dict[str, str]:
 
 
 def _rooms() -> tuple[tuple[RoomSize, ...], dict[str, frozenset[str]], datetime | None]:
+    community = (Room.still_joined.is_(True), Room.is_direct.is_(False))
     with session_scope() as db:
-        listed = db.scalars(select(Room).where(Room.still_joined.is_(True),
-                                               Room.is_direct.is_(False))).all()
+        listed = db.scalars(select(Room).where(*community)).all()
         sizes = tuple(RoomSize(r.room_id, r.name or r.canonical_alias or r.room_id,
                                r.joined_members) for r in listed)
-        wanted = [r.room_id for r in sizes]
-        joined: dict[str, set[str]] = {room: set() for room in wanted}
+        joined: dict[str, set[str]] = {r.room_id: set() for r in sizes}
         for room, user in db.execute(
             select(RoomMember.room_id, RoomMember.user_id)
-            .where(RoomMember.room_id.in_(wanted), RoomMember.membership == "join")
+            .join(Room, Room.room_id == RoomMember.room_id)
+            .where(*community, RoomMember.membership == "join")
         ):
             joined[room].add(user)
         synced = max((r.synced_at for r in listed), default=None)
