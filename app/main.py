@@ -52,7 +52,7 @@ def _start_engine() -> None:
 
 
 ABOUT = ("Community Dashboard: Authentik accounts and Matrix rooms for a community. "
-         "Theme: light, dark, or as your browser prefers (Settings in this menu).")
+         "Theme: as your browser prefers (System), Light or Dark, chosen in this menu.")
 
 DATABASE_DOWN = (
     "The database is not answering right now. Nothing was changed by this page. The dashboard "
