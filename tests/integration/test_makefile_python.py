@@ -34,7 +34,9 @@ def fake_python(path: Path, version: str, log: Path) -> Path:
 
 
 def make(*args: str, path_first: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
+    # As a person runs it: not as a sub-make of `make test` (whose MAKELEVEL turns "make:"
+    # into "make[1]:" and whose MAKEFLAGS would pass its options on).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     if path_first is not None:
         env["PATH"] = f"{path_first}{os.pathsep}{env['PATH']}"
     return subprocess.run(["make", "--no-print-directory", *args], check=False, cwd=ROOT,
