@@ -12,22 +12,23 @@ def titles(at) -> list[str]:
     return [t.value for t in at.title]
 
 
+def submit_setup(at, token: str, confirm: str = PASSWORD):
+    """Fill the first-run form as a person would (username founder) and press Create."""
+    at.text_input(key=SessionKey.SETUP_TOKEN).input(token)
+    at.text_input(key=SessionKey.SETUP_USERNAME).input("founder")
+    at.text_input(key=SessionKey.SETUP_PASSWORD).input(PASSWORD)
+    at.text_input(key=SessionKey.SETUP_CONFIRM).input(confirm)
+    at.button[0].click()
+    return at.run()
+
+
 def test_first_run_setup_with_the_token_creates_and_logs_in_the_admin(db):
     at = new_app().run()
     assert titles(at) == ["Welcome to Community Dashboard"]
     token = issue_setup_token()
-    at.text_input(key=SessionKey.SETUP_TOKEN).input("not-the-token")
-    at.text_input(key=SessionKey.SETUP_USERNAME).input("founder")
-    at.text_input(key=SessionKey.SETUP_PASSWORD).input(PASSWORD)
-    at.text_input(key=SessionKey.SETUP_CONFIRM).input(PASSWORD)
-    at.button[0].click()
-    at.run()
+    submit_setup(at, "not-the-token")
     assert "Setup token" in plain(at.error[0].value)
-    at.text_input(key=SessionKey.SETUP_TOKEN).input(token)
-    at.text_input(key=SessionKey.SETUP_PASSWORD).input(PASSWORD)
-    at.text_input(key=SessionKey.SETUP_CONFIRM).input(PASSWORD)
-    at.button[0].click()
-    at.run()
+    submit_setup(at, token)
     assert not at.exception
     assert titles(at) == ["Community Dashboard"]
     assert at.session_state[SessionKey.ACCOUNT].role == "admin"
@@ -39,17 +40,9 @@ def test_first_run_setup_with_the_token_creates_and_logs_in_the_admin(db):
 def test_a_new_setup_try_replaces_the_last_error_and_keeps_no_password(db):
     at = new_app().run()
     issue_setup_token()
-    at.text_input(key=SessionKey.SETUP_TOKEN).input("not-the-token")
-    at.text_input(key=SessionKey.SETUP_USERNAME).input("founder")
-    at.text_input(key=SessionKey.SETUP_PASSWORD).input(PASSWORD)
-    at.text_input(key=SessionKey.SETUP_CONFIRM).input(PASSWORD)
-    at.button[0].click()
-    at.run()
+    submit_setup(at, "not-the-token")
     assert len(at.error) == 1 and "Setup token" in plain(at.error[0].value)
-    at.text_input(key=SessionKey.SETUP_PASSWORD).input(PASSWORD)
-    at.text_input(key=SessionKey.SETUP_CONFIRM).input("something else entirely")
-    at.button[0].click()
-    at.run()
+    submit_setup(at, "not-the-token", confirm="something else entirely")
     assert len(at.error) == 1  # the new error, in the old one's place
     assert "Confirm password" in plain(at.error[0].value)
     for key in (SessionKey.SETUP_PASSWORD, SessionKey.SETUP_CONFIRM):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -95,36 +97,35 @@ def _login(smtp: smtplib.SMTP, config: SmtpConfig) -> None:
     smtp.login(config.username, config.password.get_secret_value())
 
 
-def send(config: SmtpConfig, message: EmailMessage) -> None:
-    """Send `message` (to its To address); raises an SmtpError saying what went wrong."""
+@contextmanager
+def _session(config: SmtpConfig) -> Iterator[smtplib.SMTP]:
+    """A connected, secured and logged-in conversation, quit afterwards; any failure in it
+    (the caller's included) comes out as the SmtpError saying what went wrong."""
     try:
         smtp = _connect(config)
         try:
             _login(smtp, config)
-            smtp.send_message(message)
+            yield smtp
         finally:
             _quit(smtp)
     except SmtpError:
         raise
     except Exception as err:
         raise _typed(err, config) from None
+
+
+def send(config: SmtpConfig, message: EmailMessage) -> None:
+    """Send `message` (to its To address); raises an SmtpError saying what went wrong."""
+    with _session(config) as smtp:
+        smtp.send_message(message)
     logger.info("email sent via %s (message %s)", config.where, message["Message-ID"])
 
 
 def check(config: SmtpConfig) -> str:
     """Connect, set up TLS and log in as for a send, then leave without sending anything; a
     line saying what worked, or the SmtpError a send would meet."""
-    try:
-        smtp = _connect(config)
-        try:
-            _login(smtp, config)
-            smtp.noop()
-        finally:
-            _quit(smtp)
-    except SmtpError:
-        raise
-    except Exception as err:
-        raise _typed(err, config) from None
+    with _session(config) as smtp:
+        smtp.noop()
     tls = {"starttls": "STARTTLS", "ssl": "TLS", "none": "no TLS"}[config.security]
     login = f", logged in as {config.username}" if config.username else ""
     return f"{config.where} answers ({tls}{login}); sending as {config.sender}"
