@@ -6,7 +6,7 @@ over HTTP, as in production (settings from the environment). For several members
 durable engine: Authentik account + password, Matrix account check, 10 room invites,
 welcome-room graduation). The welcome DM runs on the background queue and is timed separately.
 Target: 1.5 s or less for the admin's wait. (The same, measured in a real browser from the
-click to the result on screen: `bench_browser_onboarding.py`.)
+click to the result on screen: `bench_browser.py`, with the other latency budgets.)
 
 Run: `python benchmarks/bench_onboarding.py` (`make bench` runs it too).
 """
