@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -12,8 +14,13 @@ MAX_LENGTH = 1024
 
 # argon2-cffi's defaults are RFC 9106's second recommendation (argon2id, 64 MiB, t=3, p=4).
 _hasher = PasswordHasher(type=Type.ID)
-# Verified when the username is unknown, so that a miss costs as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the username is unknown, so that a miss costs as long as a wrong password.
+    Made at the first check, not at import: hashing costs ~0.5 s, every process start paid it."""
+    return _hasher.hash("not-a-real-password-only-for-timing")
 
 
 def check_new_password(password: str, *, field: str = "Password", username: str = "") -> None:
@@ -33,7 +40,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when `password` matches; always spends the time of one argon2 verification."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        matched = _hasher.verify(password_hash or _dummy_hash(), password)
+        return matched and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

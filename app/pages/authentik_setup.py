@@ -10,6 +10,7 @@ from app.services.authentik_setup import SetupPlan, provision
 from app.ui import setup_report
 from app.ui.feedback import show_error, show_unavailable
 from app.ui.guard import action, require_page, ui_only
+from app.ui.kept import kept_read
 from app.ui.text import md
 from app.utils.enums import Role
 from app.utils.errors import DashboardError
@@ -21,6 +22,7 @@ def _check_again() -> None:
     setup_report.report.clear()
     st.session_state.pop(K.AK_SETUP_RESULT, None)
     st.session_state.pop(K.AK_SETUP_PROBLEM, None)
+    st.session_state.pop(K.AK_SETUP_PLAN, None)
 
 
 @action(Role.ADMIN)
@@ -60,7 +62,7 @@ def _preview() -> None:
         "is missing or broken is touched; objects are found by name first, so running it again "
         "changes nothing. Recorded in the audit log."
     )
-    plan = provision.plan()
+    plan = kept_read(K.AK_SETUP_PLAN, "plan", provision.plan)  # a rerun reads nothing again
     for note in plan.notes:
         st.caption(md(note))
     if not plan.changes:

@@ -14,6 +14,7 @@ from app.ui.account_fields import authentik_groups
 from app.ui.feedback import field_error, show_error, show_notice, show_unavailable
 from app.ui.guard import action, require_page
 from app.ui.journey_view import new_submission_id
+from app.ui.kept import kept_read
 from app.ui.text import md
 from app.utils.enums import EmailKind, Role
 from app.utils.errors import DashboardError, FieldErrors, InputError, NotConfigured
@@ -192,7 +193,7 @@ def _new_invite() -> None:
 
 
 def _listing() -> list[invite_links.InviteLink]:
-    listed = invite_links.list_links()
+    listed = kept_read(K.INVITES_LISTED, "all", invite_links.list_links)
     st.subheader(f"Invite links ({len(listed)})")
     if not listed:
         st.caption("No invitations in Authentik.")

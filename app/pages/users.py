@@ -2,7 +2,9 @@
 
 A selection is a list of row positions in the table on screen, so the page keeps the rows it
 showed (USERS_SHOWN) while anything is selected: a refetch in between could move other users
-under those positions. Changing a filter or the page clears the selection.
+under those positions. Changing a filter or the page clears the selection. With nothing
+selected, the rows are kept across reruns while fresh (app.ui.kept): one Authentik request per
+page view.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from app.ui.case_link import case_link
 from app.ui.feedback import field_error, show_error
 from app.ui.guard import action, require_page, ui_only
 from app.ui.journey_view import new_submission_id
+from app.ui.kept import kept_read
 from app.ui.text import md
 from app.utils.enums import Role
 from app.utils.errors import DashboardError, InputError
@@ -130,15 +133,18 @@ def _filters(groups: list[GroupChoice]) -> None:
 
 
 def _shown(query: UserQuery) -> UserPage:
-    """The page on screen: kept while rows are selected, else fetched fresh from Authentik."""
+    """The page on screen: kept while rows are selected (whatever its age) or while fresh,
+    else fetched from Authentik. Past the end, Authentik's last page is shown."""
     state = st.session_state
     view = (query, int(state.get(K.USERS_PAGE, 1)), int(state.get(K.USERS_PAGE_SIZE, 50)))
-    kept: tuple[tuple[UserQuery, int, int], UserPage] | None = state.get(K.USERS_SHOWN)
-    if kept is not None and kept[0] == view and _selected_rows():
-        return kept[1]
-    result = users.page(query=query, page=view[1], page_size=view[2])
-    state[K.USERS_PAGE] = result.page  # past the end: Authentik's last page
-    state[K.USERS_SHOWN] = ((query, result.page, view[2]), result)
+    result = kept_read(
+        K.USERS_SHOWN, view,
+        lambda: users.page(query=query, page=view[1], page_size=view[2]),
+        hold=bool(_selected_rows()),
+    )
+    if result.page != view[1]:  # past the end: keep it under the page it really is
+        state[K.USERS_PAGE] = result.page
+        state[K.USERS_SHOWN] = ((query, result.page, view[2]), *state[K.USERS_SHOWN][1:])
     return result
 
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.db import audit_log
-from app.services import connections
+from app.services import connections, reference
 from app.services.users import intended_groups as intended
 from app.utils.authentik import AuthentikError, Invitation, invite_link, invite_ref
 from app.utils.authentik import validation as check
@@ -138,7 +138,7 @@ def create(
     client = connections.authentik()  # NotConfigured before anything is sent
     _check_quota(actor)
     if groups:
-        intended.check_groups(groups, list(client.iter_groups(page_size=100)))
+        intended.check_groups(groups, reference.groups())
     fixed: dict[str, Any] = {"email": address} if address else {}
     fixed.update(intended.fixed_data(groups=groups, by=actor, name=name))
     settings = get_settings()
@@ -150,7 +150,7 @@ def create(
         details={"expires": expires.isoformat(), "intended_groups": groups},
         errors=AuthentikError,
     ) as entry:
-        flow = client.enrollment_flow(settings.authentik_enrollment_flow)
+        flow = reference.enrollment_flow(settings.authentik_enrollment_flow)
         created = client.create_invitation(
             name=name, flow_pk=flow.pk, expires=expires, single_use=True, fixed_data=fixed
         )

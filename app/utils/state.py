@@ -178,9 +178,11 @@ class SessionKey(StrEnum):
     INVITES_MAIL_ERRORS = "invites_mail_errors"
     INVITES_MAIL_PROBLEM = "invites_mail_problem"
     INVITES_MAIL_NOTICE = "invites_mail_notice"
+    INVITES_LISTED = "invites_listed"  # the invitations listed, kept while fresh (ui.kept)
 
     # - Authentik setup
     AK_SETUP_RESULT = "ak_setup_result"  # what 'Create the flows for me' did
+    AK_SETUP_PLAN = "ak_setup_plan"  # the plan previewed, kept while fresh (ui.kept)
     AK_SETUP_PROBLEM = "ak_setup_problem"  # why it did not
 
     # - Users directory

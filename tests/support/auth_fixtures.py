@@ -20,7 +20,8 @@ from app.auth import login, passwords
 def fast_hasher(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
     hasher = PasswordHasher(type=Type.ID, time_cost=1, memory_cost=8, parallelism=1)
     monkeypatch.setattr(passwords, "_hasher", hasher)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", hasher.hash("not-a-real-password"))
+    dummy = hasher.hash("not-a-real-password")
+    monkeypatch.setattr(passwords, "_dummy_hash", lambda: dummy)
     return hasher
 
 

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from app.db import audit_log
-from app.services import connections
+from app.services import connections, reference
 from app.services.audit import safe_cell
 from app.services.users.intended_groups import Carried, carried
 from app.utils.authentik import (
@@ -153,7 +153,7 @@ class UserDetail:
 
 def groups() -> list[GroupChoice]:
     """Every Authentik group (all pages), by name: for pickers."""
-    return [GroupChoice(g.pk, g.name) for g in connections.authentik().iter_groups(page_size=500)]
+    return [GroupChoice(g.pk, g.name) for g in reference.groups()]
 
 
 def filters(query: UserQuery) -> UserFilters:

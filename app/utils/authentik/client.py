@@ -87,6 +87,11 @@ class AuthentikClient(FlowCalls):
     def close(self) -> None:
         self._http.close()
 
+    @property
+    def writes(self) -> int:
+        """How many changes this client has sent: moves when what it read may be stale."""
+        return self._api.writes
+
     def __enter__(self) -> AuthentikClient:
         return self
 

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 MAX_SLEEP = 2.0
 Params = Mapping[str, Any]
@@ -109,6 +110,7 @@ class AuthentikHTTP:
         self.timeout = timeout
         self.retries = max(0, retries)
         self.backoff = max(0.0, backoff)
+        self.writes = 0  # changes sent (answered or not): what was read before may be stale
 
     def request(
         self,
@@ -121,6 +123,8 @@ class AuthentikHTTP:
     ) -> httpx.Response:
         """The response to `method path` if it is a success (2xx), else a typed error."""
         method = method.upper()
+        if method not in READS:
+            self.writes += 1
         attempts = 1 + (self.retries if method in IDEMPOTENT else 0)
         where = describe(method, path)
         for attempt in range(attempts):
