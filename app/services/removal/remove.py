@@ -1,12 +1,15 @@
 """Kick or ban a member in chosen rooms, with a reason and an optional message: one result
-per room, and a retry for the rooms that failed. Whatever the preview said, the removal
-re-reads the bot's power and the member's membership in every room, live."""
+per room, and a retry for the rooms that failed. Whatever the preview said, the removal reads
+the member's membership in every room live (once: the message and the removal share it). The
+bot's power is read again unless a preview read it moments ago (FRESH_PREVIEW_SECONDS): then
+the homeserver's own refusal of the kick or ban (403) is the live check, reported per room."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from app.db import audit_log
 from app.services import connections, templates
@@ -21,6 +24,7 @@ from app.utils.matrix import (
     MatrixClient,
     MatrixError,
     MatrixUnknownToken,
+    Membership,
     RoomOutcome,
     Status,
     reason_of,
@@ -33,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 ACTIONS: tuple[Action, ...] = ("kick", "ban")
+FRESH_PREVIEW_SECONDS = 120.0
 MESSAGE_KEYS = ("removal_spam", "removal_inactive", "removal_safety", "removal_custom")
 MAX_REASON = 500
 MESSAGE_SENT = "sent"
@@ -90,10 +95,12 @@ def remove_from_rooms(
 ) -> list[RemovalOutcome]:
     """Kick or ban `user_id` in each room, with `reason`; one outcome per room, in order.
 
-    Per room, live: the bot's power is checked first (forbidden rooms are reported, not
-    tried); with `message_key`, the message is posted where the user still is (not in
+    Per room: the bot's power is checked first (forbidden rooms are reported, not tried; read
+    live unless a preview read it moments ago); the member's membership is read live, once;
+    with `message_key`, the message is posted where the user still is (not in
     `skip_message_in`, e.g. rooms a previous attempt already messaged); then the removal,
-    `client.concurrency` rooms at a time. Audited as one event with member=user_id.
+    `client.concurrency` rooms at a time. After a fresh preview that is one read per room
+    plus the writes. Audited as one event with member=user_id.
 
     A journey passes `checkpoint(room_id, entry)`, called as soon as a room's message or
     outcome is known, and `txn_scope`: each room's message then has a transaction ID derived
@@ -116,13 +123,16 @@ def remove_from_rooms(
                               on_progress=on_progress)
     for room, outcome in results.items():
         save(room, removal_entry(outcome))
-    notes = _post(client, user, allowed, action=action, message=message, skip=skip_message_in,
+    known: dict[str, Membership] = {}
+    notes = _post(client, user, allowed, message=message, skip=skip_message_in, known=known,
                   on_progress=on_progress, txn_scope=txn_scope) if message else {}
     for room, note in notes.items():
         save(room, {"message": note})
     report = relay(on_progress, PHASES[action], len(allowed))
 
     def on_outcome(o: RoomOutcome) -> None:
+        if o.status is Status.FORBIDDEN:  # the homeserver's own check said no: read live next
+            client.forget_power_levels(o.room_id)
         results[o.room_id] = RemovalOutcome(o.room_id, o.status, o.reason,
                                             notes.get(o.room_id, ""))
         save(o.room_id, removal_entry(results[o.room_id]))
@@ -130,7 +140,7 @@ def remove_from_rooms(
             report(o)
 
     bulk = client.kick_many if action == "kick" else client.ban_many
-    bulk(user_id=user, rooms=allowed, reason=why, on_outcome=on_outcome)
+    bulk(user_id=user, rooms=allowed, reason=why, on_outcome=on_outcome, known=known)
     outcomes = [results[room] for room in rooms]
     sent = sum(1 for o in outcomes if o.message == MESSAGE_SENT)
     audit_log.record(actor=actor, action=AUDIT_ACTIONS[action], outcome=audit_outcome(outcomes),
@@ -150,9 +160,10 @@ def _powerful_rooms(
     client: MatrixClient, user: str, rooms: list[str], *, action: Action,
     results: dict[str, RemovalOutcome], on_progress: ProgressCallback | None,
 ) -> list[str]:
-    """The rooms where the bot's live power allows `action`; the others go into `results`."""
-    powers = fan_out(client, client.power_levels, rooms, phase="Checking power levels",
-                     on_progress=on_progress)
+    """The rooms where the bot's power allows `action`; the others go into `results`. Power
+    levels the preview read less than FRESH_PREVIEW_SECONDS ago are not read again."""
+    powers = fan_out(client, partial(client.power_levels, max_age=FRESH_PREVIEW_SECONDS),
+                     rooms, phase="Checking power levels", on_progress=on_progress)
     if refused := next((p for p in powers.values() if isinstance(p, MatrixUnknownToken)), None):
         raise refused  # not a per-room problem: nothing can work until the token is fixed
     allowed = []
@@ -166,23 +177,28 @@ def _powerful_rooms(
             allowed.append(room)
         else:
             results[room] = RemovalOutcome(room, Status.FORBIDDEN, why)
+            client.forget_power_levels(room)  # a retry, after a fix, reads them live
     return allowed
 
 
 def _post(
-    client: MatrixClient, user: str, rooms: list[str], *, action: Action, message: Composed,
-    skip: Collection[str], on_progress: ProgressCallback | None, txn_scope: str | None,
+    client: MatrixClient, user: str, rooms: list[str], *, message: Composed,
+    skip: Collection[str], known: dict[str, Membership], on_progress: ProgressCallback | None,
+    txn_scope: str | None,
 ) -> dict[str, str]:
-    """Post the message in the rooms where it still makes sense; what happened, per room."""
+    """Post the message in the rooms where it still makes sense; what happened, per room.
+    The memberships read live go into `known`, for the removal that follows."""
     notes = {room: MESSAGE_SENT_BEFORE for room in rooms if room in skip}
     todo = [room for room in rooms if room not in skip]
     lookups = client.memberships(user_id=user, rooms=todo,
                                  on_outcome=relay(on_progress, "Checking membership", len(todo)))
     targets = []
     for lk in lookups:
-        if not lk.ok:
+        if not lk.ok or lk.value is None:
             notes[lk.room_id] = f"not sent: could not read their membership ({lk.reason})"
-        elif lk.value in PRESENT:  # joined, invited or knocking: they can read it
+            continue
+        known[lk.room_id] = lk.value
+        if lk.value in PRESENT:  # joined, invited or knocking: they can read it
             targets.append(lk.room_id)
         else:
             notes[lk.room_id] = f"not sent: they are not in the room ({lk.value})"

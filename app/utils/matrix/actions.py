@@ -86,12 +86,20 @@ async def invite(t: Transport, budget: Budget, room_id: str, user_id: str) -> Ro
     )
 
 
+async def _current(
+    t: Transport, budget: Budget, room_id: str, user_id: str, known: Membership | None
+) -> Membership:
+    """The membership read just before (by the caller, live), or read now."""
+    return known if known is not None else await reads.membership(t, budget, room_id, user_id)
+
+
 async def kick(
-    t: Transport, budget: Budget, room_id: str, user_id: str, reason: str
+    t: Transport, budget: Budget, room_id: str, user_id: str, reason: str, *,
+    known: Membership | None = None,
 ) -> RoomOutcome:
     if refused := _self_refusal(t, room_id, user_id, "kick"):
         return refused
-    current = await reads.membership(t, budget, room_id, user_id)
+    current = await _current(t, budget, room_id, user_id, known)
     if current not in (Membership.JOIN, Membership.INVITE, Membership.KNOCK):
         return RoomOutcome(room_id, Status.ALREADY, f"not in the room (membership: {current})")
     return await _change_membership(
@@ -101,10 +109,13 @@ async def kick(
     )
 
 
-async def ban(t: Transport, budget: Budget, room_id: str, user_id: str, reason: str) -> RoomOutcome:
+async def ban(
+    t: Transport, budget: Budget, room_id: str, user_id: str, reason: str, *,
+    known: Membership | None = None,
+) -> RoomOutcome:
     if refused := _self_refusal(t, room_id, user_id, "ban"):
         return refused
-    current = await reads.membership(t, budget, room_id, user_id)
+    current = await _current(t, budget, room_id, user_id, known)
     if current is Membership.BAN:
         return RoomOutcome(room_id, Status.ALREADY, "already banned")
     return await _change_membership(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -78,6 +79,7 @@ class MatrixClient:
         self.concurrency = int(concurrency)
         self.max_throttle_wait = float(max_throttle_wait)
         self._is_admin: bool | None = None
+        self._power_seen: dict[str, tuple[float, PowerLevels]] = {}  # room -> (read at, levels)
         self._runner = LoopThread()
         self._t = self._runner.run(self._open(access_token.strip()), timeout=self.timeout,
                                    action="start the Matrix client")
@@ -222,10 +224,21 @@ class MatrixClient:
 
         return self._bulk(f"read memberships of {user}", room_ids, item, RoomLookup, on_outcome)
 
-    def power_levels(self, room_id: str) -> PowerLevels:
+    def power_levels(self, room_id: str, *, max_age: float = 0.0) -> PowerLevels:
+        """The room's power levels, read live; with `max_age`, as read by this client within
+        that many seconds (a removal right after its preview), if they were."""
         room = matrix_ids.room_id(room_id)
-        return self._one(f"read power levels of {room}",
-                         lambda b: reads.power_levels(self._t, b, room))
+        seen = self._power_seen.get(room)
+        if seen is not None and time.monotonic() - seen[0] < max_age:
+            return seen[1]
+        levels = self._one(f"read power levels of {room}",
+                           lambda b: reads.power_levels(self._t, b, room))
+        self._power_seen[room] = (time.monotonic(), levels)
+        return levels
+
+    def forget_power_levels(self, room_id: str) -> None:
+        """The next power_levels(room_id) reads live whatever its max_age (after a refusal)."""
+        self._power_seen.pop(room_id, None)
 
     # --- actions ----------------------------------------------------------------------------
 
@@ -251,10 +264,14 @@ class MatrixClient:
     def kick_many(
         self, *, user_id: str, rooms: Iterable[str], reason: str = "",
         on_outcome: Callable[[RoomOutcome], None] | None = None,
+        known: Mapping[str, Membership] | None = None,
     ) -> list[RoomOutcome]:
-        user = matrix_ids.user_id(user_id)
+        """Kick in each room; `known`: memberships the caller has just read live, per room
+        (those rooms are not read again)."""
+        user, seen = matrix_ids.user_id(user_id), known or {}
         return self._bulk(f"remove {user}", matrix_ids.room_ids(rooms),
-                          lambda room, b: actions.kick(self._t, b, room, user, reason),
+                          lambda room, b: actions.kick(self._t, b, room, user, reason,
+                                                       known=seen.get(room)),
                           RoomOutcome, on_outcome)
 
     def ban(self, *, room_id: str, user_id: str, reason: str = "") -> RoomOutcome:
@@ -265,10 +282,13 @@ class MatrixClient:
     def ban_many(
         self, *, user_id: str, rooms: Iterable[str], reason: str = "",
         on_outcome: Callable[[RoomOutcome], None] | None = None,
+        known: Mapping[str, Membership] | None = None,
     ) -> list[RoomOutcome]:
-        user = matrix_ids.user_id(user_id)
+        """Ban in each room; `known` as for kick_many."""
+        user, seen = matrix_ids.user_id(user_id), known or {}
         return self._bulk(f"ban {user}", matrix_ids.room_ids(rooms),
-                          lambda room, b: actions.ban(self._t, b, room, user, reason),
+                          lambda room, b: actions.ban(self._t, b, room, user, reason,
+                                                      known=seen.get(room)),
                           RoomOutcome, on_outcome)
 
     def unban_many(
@@ -282,6 +302,7 @@ class MatrixClient:
 
     def set_power_level(self, *, room_id: str, user_id: str, level: int) -> RoomOutcome:
         room, user, lvl = matrix_ids.room_id(room_id), matrix_ids.user_id(user_id), _level(level)
+        self.forget_power_levels(room)
         return self._one(f"set the power level of {user} in {room}",
                          lambda b: actions.set_power_level(self._t, b, room, user, lvl))
 
@@ -289,8 +310,10 @@ class MatrixClient:
         self, *, user_id: str, rooms: Iterable[str], level: int,
         on_outcome: Callable[[RoomOutcome], None] | None = None,
     ) -> list[RoomOutcome]:
-        user, lvl = matrix_ids.user_id(user_id), _level(level)
-        return self._bulk(f"set the power level of {user}", matrix_ids.room_ids(rooms),
+        user, lvl, room_ids = matrix_ids.user_id(user_id), _level(level), matrix_ids.room_ids(rooms)
+        for room in room_ids:
+            self.forget_power_levels(room)
+        return self._bulk(f"set the power level of {user}", room_ids,
                           lambda room, b: actions.set_power_level(self._t, b, room, user, lvl),
                           RoomOutcome, on_outcome)
 

@@ -121,7 +121,19 @@ async def power_levels(t: Transport, budget: Budget, room_id: str) -> PowerLevel
 
 
 async def create_event(t: Transport, budget: Budget, room_id: str) -> dict[str, Any] | None:
-    """The whole m.room.create event: room v12 creators are its sender, not in its content."""
+    """The whole m.room.create event: room v12 creators are its sender, not in its content.
+    Read once per room and process: it never changes."""
+    if (kept := t.create_events.get(room_id)) is not None:
+        return kept
+    found = await _read_create_event(t, budget, room_id)
+    if found is not None:
+        t.create_events[room_id] = found
+    return found
+
+
+async def _read_create_event(
+    t: Transport, budget: Budget, room_id: str
+) -> dict[str, Any] | None:
     try:
         data = await t.raw(f"read m.room.create in {room_id}", "GET",
                            path("rooms", room_id, "state", "m.room.create", "") + "?format=event",
@@ -133,7 +145,7 @@ async def create_event(t: Transport, budget: Budget, room_id: str) -> dict[str, 
     # A homeserver without `format=event` answered with the content only: use the full state.
     for event in await room_state(t, budget, room_id):
         if event.get("type") == "m.room.create":
-            return event
+            return dict(event)
     return None
 
 

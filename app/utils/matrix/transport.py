@@ -64,6 +64,8 @@ class Transport:
         self.client = client
         self.timeout = timeout
         self._locks: dict[str, asyncio.Lock] = {}
+        # Each room's m.room.create event, once read: it never changes (room v12 creators).
+        self.create_events: dict[str, dict[str, Any]] = {}
 
     @property
     def user_id(self) -> str:
