@@ -12,7 +12,7 @@ waits for, from the click (or the process start) to the settled result on screen
 
 "Settled" is a DOM condition, never a sleep: a script run that started after the click has
 finished (`data-test-script-state` back to `notRunning`) and the expected element is there.
-A run that follows within the quiet period (a second rerun) counts in the wait.
+The wait ends at the page's last change once it is quiet: a second rerun counts in it.
 
 Run: `python benchmarks/bench_browser.py` (`make bench` runs it too). Needs /usr/bin/chromium
 (or CHROMIUM_PATH). Figures vary with the machine's load: each budget gets a median and range.
@@ -58,10 +58,12 @@ QUIET_MS = 400
 PAGE_NUMBER = re.compile(r"page (\d+) of")
 SCREENSHOT = Path(tempfile.gettempdir()) / "bench-browser-failure.png"
 
-# Times each transition of the app's script state, in the page's clock (Date.now()).
+# Times each transition of the app's script state and the last change to the page, in the
+# page's clock (Date.now()).
 OBSERVER = """
-window.__doneAt = 0; window.__startedAt = 0; window.__last = null;
+window.__doneAt = 0; window.__startedAt = 0; window.__changedAt = 0; window.__last = null;
 new MutationObserver(() => {
+  window.__changedAt = Date.now();
   const app = document.querySelector('[data-testid=stApp]');
   if (!app) return;
   const state = app.getAttribute('data-test-script-state');
@@ -71,17 +73,21 @@ new MutationObserver(() => {
   if (state === 'notRunning') window.__doneAt = Date.now();
 }).observe(document, {subtree: true, attributes: true, childList: true});
 """
-# A run started at or after t0 has finished, the app is connected and idle.
-FINISHED_SINCE = """(t0) => {
+# The app is connected and idle, and answered what happened at t0: a run started since then
+# has finished, or (a run too quick for the page to show "running") the page changed since
+# then and has been quiet for the quiet period.
+FINISHED_SINCE = """([t0, quiet]) => {
   const app = document.querySelector('[data-testid=stApp]');
-  return app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-    && app.getAttribute('data-test-script-state') === 'notRunning'
-    && window.__startedAt >= t0 && window.__doneAt >= window.__startedAt;
+  const idle = app && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && app.getAttribute('data-test-script-state') === 'notRunning';
+  const ran = window.__startedAt >= t0 && window.__doneAt >= window.__startedAt;
+  const changed = window.__changedAt > t0 && Date.now() - window.__changedAt > quiet;
+  return idle && (ran || changed);
 }"""
 IDLE_FOR = """(quiet) => {
   const app = document.querySelector('[data-testid=stApp]');
   return app && app.getAttribute('data-test-script-state') === 'notRunning'
-    && Date.now() - Math.max(window.__doneAt, window.__startedAt) > quiet;
+    && Date.now() - Math.max(window.__doneAt, window.__startedAt, window.__changedAt) > quiet;
 }"""
 
 
@@ -127,12 +133,12 @@ def timed(page: Page, act: Callable[[], None], ready: Locator) -> float:
     settle(page)
     t0 = page.evaluate("Date.now()")
     act()
-    page.wait_for_function(FINISHED_SINCE, arg=t0, timeout=TIMEOUT_MS, polling=10)
+    page.wait_for_function(FINISHED_SINCE, arg=[t0, QUIET_MS], timeout=TIMEOUT_MS, polling=10)
     ready.wait_for(state="visible", timeout=TIMEOUT_MS)
-    shown = page.evaluate("Date.now()")
     settle(page)
-    done = page.evaluate("window.__doneAt")
-    return float(max(shown, done) - t0) / 1000
+    # The last change the answer made: the run's end or the page's last update after it.
+    done = page.evaluate("Math.max(window.__doneAt, window.__changedAt)")
+    return float(done - t0) / 1000
 
 
 def new_page(browser: Browser) -> Page:

@@ -104,7 +104,7 @@ def test_a_dropped_reply_then_a_dead_server_is_unknown_never_failed_until_a_retr
     assert invited.reason.startswith("the connection dropped after sending (")
     assert UNKNOWN in invited.reason and "re-check failed" in invited.reason
     assert synapse.membership(matrix_bot, invite_room, newcomer.user_id) == "invite"
-    assert (reinvited.status, reinvited.reason) == (Status.ALREADY, "already invited")
+    assert reinvited.status is Status.DONE  # invited again: a no-op for the homeserver
     # In the bulk run, the kick whose answer was lost is unknown; others were done before, or
     # not attempted once the server proved unreachable. None is reported failed by guess.
     statuses = [o.status for o in kicked]

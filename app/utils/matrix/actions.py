@@ -1,8 +1,9 @@
 """Matrix actions in one room: invite, kick, ban, power levels, messages, direct messages.
 
 Each checks live state first so the outcome says what really happened ("already" when there was
-nothing to do), and the bot never acts on itself. A change whose answer was lost is settled by
-re-reading (`settle`): done, failed or unknown, never reported failed by guess.
+nothing to do; an invite reads it only after a refusal), and the bot never acts on itself. A
+change whose answer was lost is settled by re-reading (`settle`): done, failed or unknown, never
+reported failed by guess.
 """
 
 from __future__ import annotations
@@ -72,18 +73,24 @@ async def _change_membership(
 
 
 async def invite(t: Transport, budget: Budget, room_id: str, user_id: str) -> RoomOutcome:
-    current = await reads.membership(t, budget, room_id, user_id)
-    if current is Membership.JOIN:
-        return RoomOutcome(room_id, Status.ALREADY, "already a member")
-    if current is Membership.INVITE:
-        return RoomOutcome(room_id, Status.ALREADY, "already invited")
-    if current is Membership.BAN:
-        return RoomOutcome(room_id, Status.FORBIDDEN, "banned from this room; unban first")
-    return await _change_membership(
-        t, budget, room_id, user_id, verb="invite", action=f"invite {user_id} to {room_id}",
-        request=lambda: t.client.room_invite(room_id, user_id),
-        wanted=frozenset({Membership.INVITE, Membership.JOIN}), reason="",
-    )
+    """Invite without reading first (one request per room): the homeserver refuses an invite
+    for someone already in the room or banned, and only then is the membership read, to say
+    which it was."""
+    try:
+        return await _change_membership(
+            t, budget, room_id, user_id, verb="invite", action=f"invite {user_id} to {room_id}",
+            request=lambda: t.client.room_invite(room_id, user_id),
+            wanted=frozenset({Membership.INVITE, Membership.JOIN}), reason="",
+        )
+    except MatrixForbidden:
+        current = await reads.membership(t, budget, room_id, user_id)
+        if current is Membership.JOIN:
+            return RoomOutcome(room_id, Status.ALREADY, "already a member")
+        if current is Membership.INVITE:
+            return RoomOutcome(room_id, Status.ALREADY, "already invited")
+        if current is Membership.BAN:
+            return RoomOutcome(room_id, Status.FORBIDDEN, "banned from this room; unban first")
+        raise  # the bot lacks the power: the homeserver's own words
 
 
 async def _current(
