@@ -258,6 +258,7 @@ def _send_hello(journey_id: int) -> bool:
     sent = attempt(journey, WELCOME, lambda: connections.matrix().send_dm(
         journey.matrix_user_id, hello.text, html_body=hello.html,
         txn_id=txn_id(journey.workflow_id, WELCOME, "hello"),
+        account_checked=True,  # the Matrix account step found it (the DM runs only then)
     ))
     if sent is None:  # recorded as failed; retry starts over with the hello
         settle(journey_id)
@@ -284,7 +285,7 @@ def _send_text(journey_id: int) -> None:
         welcome = templates.render("welcome_dm", values_for(j))
         sent = connections.matrix().send_dm(
             j.matrix_user_id, welcome.text, html_body=welcome.html,
-            txn_id=txn_id(j.workflow_id, WELCOME, "text"),
+            txn_id=txn_id(j.workflow_id, WELCOME, "text"), account_checked=True,
         )
         return done(f"welcome message sent in {sent.room_id}", welcome_event=sent.event_id,
                     room_id=sent.room_id)

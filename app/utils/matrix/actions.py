@@ -248,15 +248,19 @@ async def find_dm(t: Transport, budget: Budget, user_id: str) -> str | None:
     return None
 
 
-async def ensure_dm(t: Transport, budget: Budget, user_id: str) -> DirectRoom:
-    """Reuse the DM with `user_id` or create one and record it in m.direct (nio does not)."""
+async def ensure_dm(
+    t: Transport, budget: Budget, user_id: str, *, account_checked: bool = False
+) -> DirectRoom:
+    """Reuse the DM with `user_id` or create one and record it in m.direct (nio does not).
+    `account_checked`: the caller has already looked the account up (not looked up again)."""
     if user_id == t.user_id:
         raise MatrixError("open a direct message", "the bot cannot message itself")
     async with t.lock("m.direct"):  # m.direct is read-modify-write: one writer at a time
         if existing := await find_dm(t, budget, user_id):
             return DirectRoom(room_id=existing, created=False)
         action = f"create a direct message room with {user_id}"
-        if not await reads.user_exists(t, budget, user_id):  # Synapse would invite a ghost
+        if not account_checked and not await reads.user_exists(t, budget, user_id):
+            # Synapse would invite a ghost
             raise MatrixNotFound(action, "no such user on the homeserver")
         resp = await t.call(
             action,

@@ -371,17 +371,18 @@ class MatrixClient:
 
     def send_dm(
         self, user_id: str, body: str, *, html_body: str | None = None, notice: bool = False,
-        mentions: Sequence[str] = (), txn_id: str | None = None,
+        mentions: Sequence[str] = (), txn_id: str | None = None, account_checked: bool = False,
     ) -> SentMessage:
         """Reuse or create the DM with `user_id`, then send; `txn_id` as in send_message
-        (derive it from journey, step and user: the DM room is found or made here)."""
+        (derive it from journey, step and user: the DM room is found or made here).
+        `account_checked`: the caller has looked the account up already (a journey's step)."""
         user = matrix_ids.user_id(user_id)
         txn = matrix_ids.transaction_id(txn_id) if txn_id is not None else None
         content = message_content(body, html_body=html_body, notice=notice,
                                   mentions=matrix_ids.mentions(mentions))
 
         async def run(budget: Budget) -> SentMessage:
-            dm = await actions.ensure_dm(self._t, budget, user)
+            dm = await actions.ensure_dm(self._t, budget, user, account_checked=account_checked)
             return await actions.send(self._t, budget, dm.room_id, content, txn_id=txn)
 
         return self._one(f"send a direct message to {user}", run)
