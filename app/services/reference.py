@@ -66,11 +66,6 @@ def cached(key: object, load: Callable[[AuthentikClient], T]) -> T:
     return value
 
 
-def clear() -> None:
-    with _lock:
-        _kept.clear()
-
-
 def groups() -> list[Group]:
     """Every Authentik group (all pages)."""
     return cached("groups", lambda client: list(client.iter_groups(page_size=500)))
