@@ -62,7 +62,7 @@ def test_removal_from_20_rooms_after_its_preview(
     member_in_rooms, bot_client: MatrixClient, message_key: str | None, budget: int
 ) -> None:
     member, theirs = member_in_rooms()
-    preview = removal.preview_removal(member.user_id)
+    preview = removal.preview_removal(member.user_id, actor="mod")
     assert sorted(preview.room_ids("kick")) == sorted(theirs)
 
     with RequestCounter(bot_client) as requests:
