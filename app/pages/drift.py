@@ -37,7 +37,9 @@ def render() -> None:
     st.title("Drift report")
     st.caption("Where Authentik and Matrix disagree, from Authentik now, the room directory as "
                "of the last room sync, and the Matrix IDs journeys linked to usernames.")
-    lists = drift.report(snapshot(accounts=True, key=SessionKey.DRIFT_REFRESH))
+    if (snap := snapshot(accounts=True, key=SessionKey.DRIFT_REFRESH)) is None:
+        return
+    lists = drift.report(snap)
     for found in lists:
         _section(found)
 

@@ -10,34 +10,51 @@ import pandas as pd
 import streamlit as st
 
 from app.services import insight
+from app.services.insight import kept
 from app.services.insight.figures import PERIODS, Weekly
 from app.ui.text import md
 from app.utils.state import SessionKey
 
-CACHE_SECONDS = 600
+POLL_SECONDS = 1.0
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Counting…")
-def _snapshot(accounts: bool, since: datetime | None) -> insight.Snapshot:
-    return insight.gather(accounts=accounts, joined_since=since)
-
-
-def snapshot(*, accounts: bool, key: str, since: datetime | None = None) -> insight.Snapshot:
-    """The cached snapshot (accounts: with Authentik's part, for admins; since: only the
+def snapshot(*, accounts: bool, key: str, since: datetime | None = None
+             ) -> insight.Snapshot | None:
+    """The newest snapshot (accounts: with Authentik's part, for admins; since: only the
     accounts that joined since then), under a line saying how old it is and a Refresh button
-    (`key`: the button's)."""
+    (`key`: the button's); None, said, while the first is counted in the background. The page
+    reruns by itself when a count under way is done."""
     cols = st.columns([4, 1], vertical_alignment="center")
-    if cols[1].button("Refresh", icon=":material/refresh:", key=key, width="stretch"):
-        _snapshot.clear()
-    snap = _snapshot(accounts, since)
+    recount = cols[1].button("Refresh", icon=":material/refresh:", key=key, width="stretch")
+    snap = kept.latest(accounts=accounts, joined_since=since, recount=recount)
+    counting = kept.counting(accounts=accounts, joined_since=since)
+    if counting:
+        _rerun_when_counted(accounts, since)
+    if snap is None and not counting and (why := kept.failure(accounts=accounts,
+                                                               joined_since=since)):
+        cols[0].error(f"The figures could not be counted: {md(why)}. They are counted again "
+                      "when the page next runs, or press Refresh.", icon=":material/error:")
+        return None
+    if snap is None:
+        cols[0].caption("Counting… the figures appear here when they are ready (Authentik's "
+                        "accounts are read page by page, in the background).")
+        return None
     age = int((datetime.now(UTC) - snap.taken_at).total_seconds() // 60)
-    cols[0].caption(f"As of {snap.taken_at:%Y-%m-%d %H:%M} UTC ({age} min ago; kept "
-                    f"{CACHE_SECONDS // 60} min). Rooms as of the last room sync"
+    cols[0].caption(f"As of {snap.taken_at:%Y-%m-%d %H:%M} UTC ({age} min ago; counted again "
+                    f"after {kept.KEPT_FOR.seconds // 60} min). Rooms as of the last room sync"
                     + (f", {snap.rooms_synced_at:%Y-%m-%d %H:%M} UTC." if snap.rooms_synced_at
-                       else ": never synced."))
+                       else ": never synced.")
+                    + (" Counting again…" if counting else ""))
     for problem in snap.problems:  # may quote a remote's error: text, never markdown
         st.warning(md(problem), icon=":material/warning:")
     return snap
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _rerun_when_counted(accounts: bool, since: datetime | None) -> None:
+    """Checks the count under way every POLL_SECONDS; once done, the page shows it."""
+    if not kept.counting(accounts=accounts, joined_since=since):
+        st.rerun()
 
 
 def period() -> int:

@@ -22,6 +22,8 @@ def render(*, actor: str, admin: bool) -> None:
     # Admins: the accounts that joined in the period (all the figures and the funnel need).
     since = figures.period_start(datetime.now(UTC), weeks) if admin else None
     snap = snapshot(accounts=admin, key=SessionKey.HOME_REFRESH, since=since)
+    if snap is None:
+        return
     if not admin and (scope := scopes.scope_of(actor)).limited:
         snap = within(snap, scopes.split(scope, [r.room_id for r in snap.rooms])[0])
         st.caption(f"Rooms: those of your scope, {md(scope.describe())}.")

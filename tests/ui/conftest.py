@@ -10,9 +10,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app.services.accounts import create_account
+from app.services.insight import kept
 from app.ui.guard import AUTHORITY
 from app.ui.text import WORD_JOINER
 from app.utils.state import SessionKey
+from tests.support.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = str(ROOT / "streamlit_app.py")
@@ -21,15 +23,29 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    """st.cache_data lives as long as the process: each test starts without another's."""
+    """st.cache_data and the kept overview live as long as the process: each test starts
+    without another's."""
     st.cache_data.clear()
+    kept.forget()
     yield
     st.cache_data.clear()
+    kept.forget()
 
 
 def new_app() -> AppTest:
     at = AppTest.from_file(ENTRY, default_timeout=30)
     at.session_state["cookies"] = {}
+    return at
+
+
+def counted(at: AppTest) -> AppTest:
+    """Run `at` again until the overview's background count is done and shown (a failed
+    count is tried again by a run after kept.RETRY_AFTER)."""
+    def shown() -> bool:
+        at.run()
+        return not any(c.value.startswith("Counting…") for c in at.caption) and not any(
+            "could not be counted" in e.value for e in at.error)
+    wait_for(shown, what="the overview counted")
     return at
 
 
@@ -52,9 +68,9 @@ def moderator_account(admin_account):
 
 @pytest.fixture
 def admin_app(admin_account) -> AppTest:
-    """An AppTest logged in as admin, on the Home page."""
-    at = new_app().run()
-    return log_in(at, "admin")
+    """An AppTest logged in as admin, on the Home page, its overview counted (so no count runs
+    beside the test)."""
+    return counted(log_in(new_app().run(), "admin"))
 
 
 def _unmarked_callbacks(at: AppTest) -> list[str]:

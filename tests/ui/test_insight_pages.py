@@ -13,7 +13,7 @@ from app.services.rooms import scopes
 from app.utils.state import SessionKey
 from tests.support.insight_seed import Seeded, seed
 from tests.support.journey_env import JourneyEnv
-from tests.ui.conftest import log_in, new_app
+from tests.ui.conftest import counted, log_in, new_app
 
 pytestmark = pytest.mark.synapse
 CHART = "vega_lite_chart"
@@ -33,6 +33,8 @@ def test_admin_home_shows_the_overview_and_the_funnel_lists_who_is_stuck(
     seeded: Seeded, admin_account,
 ) -> None:
     at = log_in(new_app().run(), "admin")
+    assert any(c.value.startswith("Counting…") for c in at.caption)  # never waited for
+    counted(at)
     assert not at.exception
     assert "Overview" in [s.value for s in at.subheader]
     assert any("As of" in c.value for c in at.caption)
@@ -49,7 +51,8 @@ def test_admin_home_shows_the_overview_and_the_funnel_lists_who_is_stuck(
     at.run()
     stuck = at.dataframe[1].value
     assert list(stuck["Username"]) == ["u4"] and list(stuck["Invitation"]) == ["inv4"]
-    at.selectbox(key=SessionKey.HOME_PERIOD).select("All time").run()
+    at.selectbox(key=SessionKey.HOME_PERIOD).select("All time")
+    counted(at)
     assert _metrics(at)["New accounts"] == "8"  # "old" and akadmin too
 
 
@@ -57,7 +60,7 @@ def test_moderator_home_shows_only_the_room_parts_and_asks_authentik_nothing(
     seeded: Seeded, moderator_account, journey_env: JourneyEnv,
 ) -> None:
     journey_env.authentik.reset_requests()
-    at = log_in(new_app().run(), "mod")
+    at = counted(log_in(new_app().run(), "mod"))
     assert not at.exception
     assert len(at.get(CHART)) == 2 and not at.metric
     assert "Onboarding funnel" not in [s.value for s in at.subheader]
@@ -77,7 +80,7 @@ def test_a_scoped_moderator_sees_the_rooms_of_their_scope(
     rooms.set_room_tags(actor="admin", room_id=seeded.room, categories=["Outdoors"],
                         keywords=[])
     scopes.set_scope(actor="admin", account_id=moderator_account.id, categories=["Outdoors"])
-    at = log_in(new_app().run(), "mod")
+    at = counted(log_in(new_app().run(), "mod"))
     assert not at.exception
     assert "(1 rooms)" in _rooms_heading(at)  # Garden only
     assert any("your scope" in c.value and "Outdoors" in c.value for c in at.caption)
@@ -87,7 +90,7 @@ def test_drift_report_lists_each_drift_exports_it_and_links_its_actions(
     seeded: Seeded, admin_account,
 ) -> None:
     at = log_in(new_app().run(), "admin")
-    at.switch_page("app/pages/drift.py").run()
+    counted(at.switch_page("app/pages/drift.py"))
     assert not at.exception
     titles = [s.value for s in at.subheader]
     assert titles == [
