@@ -156,6 +156,19 @@ def guarded_download(make: Callable[[], T], *roles: Role) -> Callable[[], T]:
 
 
 def show_refusal() -> None:
-    """Say once that a callback was refused (app.main calls this on every run)."""
-    if message := st.session_state.pop(SessionKey.ACTION_REFUSED, None):
+    """Say once that a callback was refused (app.main calls this on every run). A rerun the
+    page makes by itself (`rerun_by_itself`) says it again: the admin has done nothing since."""
+    state = st.session_state
+    again = state.pop(SessionKey.AUTO_RERUN, False)
+    message = state.pop(SessionKey.ACTION_REFUSED, None) or (
+        state.get(SessionKey.REFUSAL_SHOWN) if again else None)
+    state[SessionKey.REFUSAL_SHOWN] = message
+    if message:
         st.warning(message, icon=":material/gpp_bad:")
+
+
+def rerun_by_itself() -> None:
+    """Rerun the whole page for a reason of its own (not an admin's action): what a run says
+    once, such as a refusal, is said again."""
+    st.session_state[SessionKey.AUTO_RERUN] = True
+    st.rerun()

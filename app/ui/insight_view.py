@@ -12,6 +12,7 @@ import streamlit as st
 from app.services import insight
 from app.services.insight import kept
 from app.services.insight.figures import PERIODS, Weekly
+from app.ui.guard import rerun_by_itself
 from app.ui.text import md
 from app.utils.state import SessionKey
 
@@ -54,7 +55,7 @@ def snapshot(*, accounts: bool, key: str, since: datetime | None = None
 def _rerun_when_counted(accounts: bool, since: datetime | None) -> None:
     """Checks the count under way every POLL_SECONDS; once done, the page shows it."""
     if not kept.counting(accounts=accounts, joined_since=since):
-        st.rerun()
+        rerun_by_itself()
 
 
 def period() -> int:

@@ -17,6 +17,8 @@ class SessionKey(StrEnum):
     LOGIN_ERROR = "login_error"
     SETUP_ERROR = "setup_error"
     ACTION_REFUSED = "action_refused"  # a callback refused at the moment of action (guard)
+    REFUSAL_SHOWN = "refusal_shown"  # the refusal the last run said (again after an auto rerun)
+    AUTO_RERUN = "auto_rerun"  # the page reran by itself (not by the admin), e.g. a count done
 
     # SSO (Authentik through st.login)
     SSO_ERROR = "sso_error"  # why Authentik's login was refused, shown on the login page
