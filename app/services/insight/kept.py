@@ -22,7 +22,8 @@ RETRY_AFTER = timedelta(seconds=5)  # a failed count is tried again by a page ru
 Kind = tuple[bool, datetime | None]  # (with accounts, joined since)
 
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="insight")
-_lock = threading.Lock()
+# Re-entrant: a count already done calls _keep at once, in the thread that holds the lock.
+_lock = threading.RLock()
 _kept: dict[Kind, Snapshot] = {}
 _counting: dict[Kind, Future[Snapshot]] = {}
 _failed: dict[Kind, tuple[datetime, str]] = {}  # the last count's failure: when, why
