@@ -13,6 +13,7 @@ from app.services import case_file, sanctions
 from tests.e2e.conftest import goto, log_in, settle
 from tests.support.authentik_fake import AuthentikFake
 from tests.support.synapse import SynapseServer, TestUser
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.synapse]
 
@@ -69,7 +70,8 @@ def test_case_file_from_the_users_directory_note_timed_ban_and_lift(
     page.get_by_role("button", name="Add note").click()
     settle(page)
     expect(page.get_by_text("Note added", exact=False)).to_be_visible()
-    expect(page.get_by_text("Warned in DM about link spam.")).to_be_visible()
+    expect(page.locator("p", has_text="Warned in DM about link spam.")).to_be_visible()
+    expect(page.get_by_role("textbox", name="New note")).to_have_value("")
     assert [n.author for n in case_file.notes_about(["trouble"])] == ["admin"]
 
     page.get_by_text("Impose a sanction").click()
@@ -78,11 +80,14 @@ def test_case_file_from_the_users_directory_note_timed_ban_and_lift(
     settle(page)
     expect(page.get_by_text(re.compile(r"banned .* in 1 of 1 room\(s\)"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"time left: (23 h \d+ min|1 d 0 h)"))).to_be_visible()
-    assert synapse.membership(matrix_bot, room, member.user_id) == "ban"
+    wait_for(lambda: synapse.membership(matrix_bot, room, member.user_id) == "ban",
+             what="the ban on the homeserver")
 
     page.get_by_role("button", name="Lift now").click()
     settle(page)
     expect(page.get_by_text(re.compile(r"Sanction #\d+ lifted"))).to_be_visible()
-    assert synapse.membership(matrix_bot, room, member.user_id) == "leave"
-    [ban] = sanctions.search(actor="tester", member=member.user_id)
-    assert (ban.status, ban.ended_by) == ("lifted", "admin")
+    wait_for(lambda: synapse.membership(matrix_bot, room, member.user_id) == "leave",
+             what="the ban lifted on the homeserver")
+    [ban] = wait_for(lambda: [b for b in sanctions.search(actor="tester", member=member.user_id)
+                              if b.status == "lifted"], what="the sanction recorded lifted")
+    assert ban.ended_by == "admin"
