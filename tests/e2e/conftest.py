@@ -4,6 +4,7 @@ bare `streamlit run`."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -80,6 +81,21 @@ def page(page: Page) -> Page:
     return prepare(page)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed browser test reports what its page said then: CI keeps logs, not screenshots."""
+    outcome = yield
+    report = outcome.get_result()
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.when != "call" or not report.failed or page is None:
+        return
+    try:
+        text = page.locator("body").inner_text(timeout=5_000)
+    except Exception as err:  # the page may be gone with what failed
+        text = f"(the page could not be read: {err})"
+    report.sections.append(("page text at failure", text[-6_000:]))
+
+
 def settle(page: Page, quiet_ms: int = 400, timeout_ms: int = PATIENCE_MS) -> None:
     """Wait until the app is connected, not running, and has been quiet for `quiet_ms`."""
     page.wait_for_function(
@@ -92,6 +108,31 @@ def settle(page: Page, quiet_ms: int = 400, timeout_ms: int = PATIENCE_MS) -> No
         arg=quiet_ms,
         timeout=timeout_ms,
     )
+
+
+ROW_MARKER_X = 20  # st.dataframe's selection checkbox column at the table's left edge
+HEADER_AND_HALF_ROW = 35 + 17  # the header row, then the middle of the first row
+
+
+def find_and_select(page: Page, username: str) -> None:
+    """In the users directory: search for `username`, wait until the table shows that one
+    match (a click on the table before the search's rerun lands would select a row of the old
+    table, and the rerun drops it), then tick its row and wait for the selection bar."""
+    search = page.get_by_role("textbox", name="Search")
+    search.fill(username)
+    search.press("Enter")
+    expect(page.get_by_text(re.compile(r"^1 users match"))).to_be_visible(timeout=PATIENCE_MS)
+    expect(page.locator("[role=gridcell]", has_text=username).first).to_be_attached(
+        timeout=PATIENCE_MS)
+    settle(page)
+    grid = page.locator("[data-testid=stDataFrame]").first
+    box = grid.bounding_box()
+    assert box is not None
+    # st.dataframe draws on a canvas: click the first row's selection box where it is drawn.
+    page.mouse.click(box["x"] + ROW_MARKER_X, box["y"] + HEADER_AND_HALF_ROW)
+    expect(page.get_by_text(re.compile(rf"^1 selected: {re.escape(username)}"))).to_be_visible(
+        timeout=PATIENCE_MS)
+    settle(page)
 
 
 def goto(page: Page, url: str) -> None:

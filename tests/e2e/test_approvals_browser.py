@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.services.accounts import create_account
-from tests.e2e.conftest import PASSWORD, goto, log_in, prepare, settle
-from tests.e2e.test_case_file_browser import select_first_row
+from tests.e2e.conftest import PASSWORD, find_and_select, goto, log_in, prepare, settle
 from tests.support.authentik_fake import AuthentikFake
 from tests.support.waiting import wait_for
 
@@ -27,10 +26,7 @@ def test_a_delete_waits_for_the_second_admin_in_another_browser(
 
     goto(page, f"{server.url}/users")
     log_in(page, "admin")
-    page.get_by_role("textbox", name="Search").fill("doomed")
-    page.get_by_role("textbox", name="Search").press("Enter")
-    settle(page)
-    select_first_row(page)
+    find_and_select(page, "doomed")
     choose = page.get_by_role("combobox", name="Action")
     choose.click()
     choose.press_sequentially("Delete")

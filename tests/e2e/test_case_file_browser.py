@@ -10,26 +10,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.services import case_file, sanctions
-from tests.e2e.conftest import goto, log_in, settle
+from tests.e2e.conftest import find_and_select, goto, log_in, settle
 from tests.support.authentik_fake import AuthentikFake
 from tests.support.synapse import SynapseServer, TestUser
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.synapse]
-
-ROW_MARKER_X = 20  # the selection checkbox column at the table's left edge
-HEADER_AND_HALF_ROW = 35 + 17  # the header row, then the middle of the first row
-
-
-def select_first_row(page: Page) -> None:
-    """st.dataframe draws on a canvas: click the first row's selection box where it is drawn."""
-    grid = page.locator("[data-testid=stDataFrame]").first
-    expect(grid).to_be_visible()
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + ROW_MARKER_X, box["y"] + HEADER_AND_HALF_ROW)
-    settle(page)
-
 
 def test_case_file_from_the_users_directory_note_timed_ban_and_lift(
     page: Page, start_server, accounts_ready, *, authentik_fake: AuthentikFake,
@@ -50,11 +36,7 @@ def test_case_file_from_the_users_directory_note_timed_ban_and_lift(
 
     goto(page, f"{server.url}/users")
     log_in(page, "admin")
-    page.get_by_role("textbox", name="Search").fill("trouble")
-    page.get_by_role("textbox", name="Search").press("Enter")
-    settle(page)
-    expect(page.get_by_text("1 users match", exact=False)).to_be_visible()
-    select_first_row(page)
+    find_and_select(page, "trouble")
     page.get_by_role("link", name="Open their case file").click()
     settle(page)
 
