@@ -21,26 +21,18 @@ from alembic.util.exc import CommandError as AlembicError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import server
 from app.auth import oidc_config
 from app.auth.lockout import login_name
 from app.auth.setup import SETUP_ANNOUNCED_ENV, announce_setup_token, issue_setup_token
 from app.db import migrate
-from app.services import (
-    accounts,
-    connections,
-    engine,
-    intended_groups_job,
-    lockouts,
-    rooms,
-    users,
-)
-from app.services.authentik_setup import check
+from app.services import connections
 from app.utils.config import PROJECT_ROOT, ConfigError, get_settings
 from app.utils.enums import Role, SyncStatus
 from app.utils.errors import DashboardError
 from app.utils.logging_setup import configure_logging
 
+# Each command imports the services it uses when it runs: `serve` starts in about a second
+# instead of loading every client library first (matrix-nio, DBOS, the Authentik models).
 CLI_ACTOR = "cli"
 # Exit codes, the same for every command (see the module's docstring and the README).
 OK, PARTIAL, REFUSED = 0, 1, 2
@@ -54,6 +46,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     """Migrate, then serve the dashboard in this process (st.App, see app/server/)."""
+    from app import server
     _migrate(args)
     announce_setup_token()  # at start-up, before anyone opens the page
     os.environ[SETUP_ANNOUNCED_ENV] = "1"
@@ -74,6 +67,7 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _create_admin(args: argparse.Namespace) -> int:
+    from app.services import accounts
     password = _read_password(args.password_stdin)
     created = accounts.create_account(
         actor=CLI_ACTOR,
@@ -99,6 +93,7 @@ def _setup_token(_args: argparse.Namespace) -> int:
 def _sync_rooms(_args: argparse.Namespace) -> int:
     """Exit 0 when every room was read, 1 when some were not, 2 when another sync is running
     (or Matrix is not configured or cannot be reached: nothing was read)."""
+    from app.services import rooms
 
     def show(progress: rooms.Progress) -> None:
         if progress.done == progress.total or progress.done % 50 == 0:
@@ -114,6 +109,7 @@ def _sync_rooms(_args: argparse.Namespace) -> int:
 
 def _unlock(args: argparse.Namespace) -> int:
     """Exit 0 when the username is not locked out afterwards (lifted now, or was not locked)."""
+    from app.services import lockouts
     name = login_name(args.username)
     if lockouts.unlock(actor=CLI_ACTOR, username=name):
         print(f"Unlocked '{name}': it may log in again.")
@@ -125,6 +121,7 @@ def _unlock(args: argparse.Namespace) -> int:
 def _check_authentik(_args: argparse.Namespace) -> int:
     """Exit 0 when Authentik is set up as the dashboard needs (warnings allowed), 1 when
     problems were found, 2 when Authentik is not configured, unreachable or refuses the token."""
+    from app.services.authentik_setup import check
     report = check.run()
     if report.fatal:
         print(f"error: {report.fatal}", file=sys.stderr)
@@ -140,6 +137,7 @@ def _check_authentik(_args: argparse.Namespace) -> int:
 def _reconcile_groups(args: argparse.Namespace) -> int:
     """Exit 0 when every account's intended groups were handled (or still wait for a group
     that does not exist), 1 when some failed, 2 when Authentik cannot be used at all."""
+    from app.services import engine, intended_groups_job, users
     if args.schedule:
         engine.launch()
         try:

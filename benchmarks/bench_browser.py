@@ -14,8 +14,10 @@ waits for, from the click (or the process start) to the settled result on screen
 finished (`data-test-script-state` back to `notRunning`) and the expected element is there.
 The wait ends at the page's last change once it is quiet: a second rerun counts in it.
 
-Run: `python benchmarks/bench_browser.py` (`make bench` runs it too). Needs /usr/bin/chromium
-(or CHROMIUM_PATH). Figures vary with the machine's load: each budget gets a median and range.
+Run: `python benchmarks/bench_browser.py` (`make bench` runs it too); `BENCH_ONLY=onboarding`
+(a comma list of cold, logins, directory, onboarding, offboarding) measures a part of it.
+Needs /usr/bin/chromium (or CHROMIUM_PATH). Figures vary with the machine's load: each budget
+gets a median and range.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ ROOMS = 10
 USERS = 10_000
 COLD_STARTS = int(os.environ.get("BENCH_COLD_STARTS", "3"))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+PARTS = ("cold", "logins", "directory", "onboarding", "offboarding")
+ONLY = [p for p in os.environ.get("BENCH_ONLY", ",".join(PARTS)).split(",") if p]
 PASSWORD = "benchmark password, long enough"
 CATEGORY = "Benchmark"
 TIMEOUT_MS = 60_000
@@ -314,6 +318,9 @@ def offboarding_preview(world: World, page: Page) -> None:
 
 
 def main() -> int:
+    if unknown := set(ONLY) - set(PARTS):
+        print(f"BENCH_ONLY: no part {', '.join(sorted(unknown))}; the parts: {', '.join(PARTS)}")
+        return 2
     executable = chromium_path()
     if executable is None:
         print("no Chromium: install Debian's chromium or set CHROMIUM_PATH")
@@ -332,14 +339,16 @@ def main() -> int:
                                                      args=CHROMIUM_ARGS)
                 page = new_page(browser)
                 try:
-                    app = cold_starts(world, browser)
+                    app = cold_starts(world, browser) if "cold" in ONLY else world.start_app()[0]
                     page.goto(app.url)
                     page.get_by_role("heading", name="Log in").wait_for()
                     log_in(page)
-                    logins_and_switches(page)
-                    directory(page)
-                    onboarding(world, page)
-                    offboarding_preview(world, page)
+                    for part, measure in (("logins", logins_and_switches),
+                                          ("directory", directory),
+                                          ("onboarding", partial(onboarding, world)),
+                                          ("offboarding", partial(offboarding_preview, world))):
+                        if part in ONLY:
+                            measure(page)
                 except Exception:
                     page.screenshot(path=str(SCREENSHOT), full_page=True)
                     print(f"benchmark stopped; the page at that moment: {SCREENSHOT}")

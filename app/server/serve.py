@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -18,7 +19,7 @@ from streamlit.web import bootstrap
 
 from app.db.engine import dispose_all
 from app.server import cookie_routes
-from app.services import connections, engine
+from app.services import connections
 from app.utils.config import PROJECT_ROOT
 
 SCRIPT = PROJECT_ROOT / "streamlit_app.py"
@@ -28,14 +29,22 @@ logger = logging.getLogger(__name__)
 @asynccontextmanager
 async def lifespan(_app: st.App) -> AsyncIterator[None]:
     """The process's start-up (before the yield: ahead of the first request) and shutdown
-    (after it, in reverse order: once the last request is done). The durable engine starts
-    here, so this replica resumes its interrupted journeys without waiting for a visitor; in a
-    worker thread, since DBOS refuses its synchronous calls inside a running event loop."""
-    await asyncio.to_thread(_start_engine)
+    (after it, in reverse order: once the last request is done).
+
+    The durable engine starts here, so this replica resumes its interrupted journeys without
+    waiting for a visitor: in a thread of its own (DBOS refuses its synchronous calls inside a
+    running event loop), not awaited, so the login form is served while it loads the workflow
+    modules (matrix-nio, DBOS: about a second). A page that starts a journey meanwhile waits
+    for the launch in `engine.launch()`, which is idempotent and thread-safe."""
+    starting = threading.Thread(target=_start_engine, name="engine-launch", daemon=True)
+    starting.start()
     with cookie_routes.mounted():
         try:
             yield None
         finally:
+            await asyncio.to_thread(starting.join)
+            from app.services import engine
+
             engine.shutdown()
             # The Authentik and Matrix clients' sessions (else "Unclosed client session" at exit).
             await asyncio.to_thread(connections.close_all)
@@ -44,6 +53,8 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
 
 def _start_engine() -> None:
     try:
+        from app.services import engine
+
         engine.launch()
     except Exception:  # the database may be down: the first journey launches it again
         logger.exception("the durable engine did not start; journeys will start it later")

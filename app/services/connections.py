@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
+from app.utils import matrix as matrix_utils
 from app.utils.authentik import AuthentikClient
 from app.utils.config import Settings, get_settings
 from app.utils.errors import DashboardError
-from app.utils.matrix import MatrixClient
 
-C = TypeVar("C", AuthentikClient, MatrixClient)
+if TYPE_CHECKING:
+    from app.utils.matrix import MatrixClient
+
+# The Matrix client's class is looked up when the first client is built: its module loads
+# matrix-nio, which a process that never talks to Matrix (the login page) need not import.
+C = TypeVar("C", AuthentikClient, "MatrixClient")
 
 _lock = threading.Lock()
 # By name ("authentik", "matrix"): the client and the settings it was built from. Each slot
@@ -63,7 +68,7 @@ def authentik() -> AuthentikClient:
 
 def matrix() -> MatrixClient:
     """The process's Matrix bot client (NotConfigured if unset)."""
-    return _shared("matrix", _matrix_key, MatrixClient.from_settings)
+    return _shared("matrix", _matrix_key, matrix_utils.MatrixClient.from_settings)
 
 
 def override(name: str, client: object | None) -> None:

@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from app import cli
+from app import cli, server
 from app.auth import oidc_config
 from app.utils.config import ConfigError, get_settings
 
@@ -72,7 +72,7 @@ def test_short_cookie_secret_is_refused(oidc_env, monkeypatch, tmp_path):
 
 def test_serve_passes_the_generated_secrets_to_streamlit(db, oidc_env, monkeypatch, tmp_path):
     seen: list[dict] = []
-    monkeypatch.setattr(cli.server, "run", lambda **options: seen.append(options))
+    monkeypatch.setattr(server, "run", lambda **options: seen.append(options))
     monkeypatch.setattr(cli.os, "chdir", lambda _path: None)
     assert cli.main(["serve", "--port", "8599", "--generated-dir", str(tmp_path)]) == 0
     assert seen[0]["address"] == "127.0.0.1" and seen[0]["port"] == 8599
@@ -84,6 +84,6 @@ def test_serve_with_a_bad_sso_setting_stops_with_the_variable_named(
 ):
     monkeypatch.setenv("OIDC_REDIRECT_URI", "https://dashboard.example.org/login")
     get_settings.cache_clear()
-    monkeypatch.setattr(cli.server, "run", lambda **_: pytest.fail("must not start Streamlit"))
+    monkeypatch.setattr(server, "run", lambda **_: pytest.fail("must not start Streamlit"))
     assert cli.main(["serve", "--generated-dir", str(tmp_path)]) == 2
     assert "OIDC_REDIRECT_URI" in capsys.readouterr().err

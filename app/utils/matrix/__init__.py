@@ -5,12 +5,18 @@ nio.AsyncClient), `runner` (its event-loop thread), `transport` (one request mad
 `reads` and `actions` (the requests), `settle` (re-reading after a lost answer), `bulk`
 (bounded fan-out with one outcome per room), `values`, `errors` and `ids` (identifier grammar,
 imported as a module: `ids.user_id(...)`). `txn_id(...)` makes a message's transaction ID.
+
+The modules that talk to the homeserver load matrix-nio (about 0.4 s and aiohttp): they are
+imported on first use of one of their names (PEP 562), so a process that only reads settings
+or checks an ID (the CLI, the server's start-up, the login page) never pays for them.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from app.utils.matrix import ids
-from app.utils.matrix.actions import mention_html, message_content, txn_id
-from app.utils.matrix.bulk import NOT_ATTEMPTED, reason_of, status_of
-from app.utils.matrix.client import MatrixClient
 from app.utils.matrix.errors import (
     MatrixConnectionLost,
     MatrixError,
@@ -35,6 +41,27 @@ from app.utils.matrix.values import (
     ServerHealth,
     Status,
 )
+
+if TYPE_CHECKING:
+    from app.utils.matrix.actions import mention_html, message_content, txn_id
+    from app.utils.matrix.bulk import NOT_ATTEMPTED, reason_of, status_of
+    from app.utils.matrix.client import MatrixClient
+
+# The names whose modules load matrix-nio, and where each lives.
+_ON_FIRST_USE = {
+    "mention_html": "actions", "message_content": "actions", "txn_id": "actions",
+    "NOT_ATTEMPTED": "bulk", "reason_of": "bulk", "status_of": "bulk",
+    "MatrixClient": "client",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_ON_FIRST_USE[name]}"), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
 
 __all__ = [
     "CREATOR_LEVEL",
