@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.services import status
-from app.ui import overview, setup_report
+from app.ui import overview, setup_report, status_checks
 from app.ui.guard import require_page
 from app.ui.text import md
 
@@ -18,11 +18,6 @@ _BADGE = {
 }
 
 
-@st.cache_data(ttl=30, show_spinner="Checking connections…")
-def _statuses() -> list[status.ComponentStatus]:
-    return status.check_all()
-
-
 def render() -> None:
     identity = require_page(__file__)
     st.title("Community Dashboard")
@@ -30,9 +25,9 @@ def render() -> None:
     head = st.columns([4, 1])
     head[0].subheader("Connections")
     if head[1].button("Check again", icon=":material/refresh:"):
-        _statuses.clear()
+        status_checks.statuses.clear()
         setup_report.report.clear()
-    statuses = _statuses()
+    statuses = status_checks.statuses()
     for component in statuses:
         icon, color, word = _BADGE[component.state]
         with st.container(border=True):

@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 from streamlit.web import bootstrap
 
 from app.db.engine import dispose_all
-from app.server import cookie_routes
+from app.server import cookie_routes, warm_up
 from app.services import connections
 from app.utils.config import PROJECT_ROOT
 
@@ -35,14 +35,15 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
     waiting for a visitor: in a thread of its own (DBOS refuses its synchronous calls inside a
     running event loop), not awaited, so the login form is served while it loads the workflow
     modules (matrix-nio, DBOS: about a second). A page that starts a journey meanwhile waits
-    for the launch in `engine.launch()`, which is idempotent and thread-safe."""
-    starting = threading.Thread(target=_start_engine, name="engine-launch", daemon=True)
-    starting.start()
+    for the launch in `engine.launch()`, which is idempotent and thread-safe. The same thread
+    then warms the pages up (app.server.warm_up), so the first login waits for neither."""
+    launched = threading.Event()
+    threading.Thread(target=_start_up, args=(launched,), name=warm_up.THREAD, daemon=True).start()
     with cookie_routes.mounted():
         try:
             yield None
         finally:
-            await asyncio.to_thread(starting.join)
+            await asyncio.to_thread(launched.wait)  # never shut down an engine mid-launch
             from app.services import engine
 
             engine.shutdown()
@@ -51,13 +52,16 @@ async def lifespan(_app: st.App) -> AsyncIterator[None]:
             dispose_all()
 
 
-def _start_engine() -> None:
+def _start_up(launched: threading.Event) -> None:
     try:
         from app.services import engine
 
         engine.launch()
     except Exception:  # the database may be down: the first journey launches it again
         logger.exception("the durable engine did not start; journeys will start it later")
+    finally:
+        launched.set()
+    warm_up.run()  # a daemon thread: a shutdown does not wait for it
 
 
 def build() -> st.App:
