@@ -2,6 +2,8 @@
 
 import pytest
 
+from app.services import connections
+
 pytest_plugins = [
     "tests.support.auth_fixtures",
     "tests.support.authentik_fixtures",
@@ -16,3 +18,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     main thread for the rest of the session, where `asyncio.run` and the durable engine's
     synchronous calls refuse to run; everything else goes first, in its usual order."""
     items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_shared_clients():
+    """The process's shared Authentik and Matrix clients, closed when the suite ends (else
+    aiohttp reports an unclosed session from its finaliser, after logging has shut down)."""
+    yield
+    connections.close_all()

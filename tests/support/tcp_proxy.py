@@ -159,7 +159,7 @@ class TcpProxy:
                         return
                     else:
                         client.sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a socket the proxy's close() closed
             return
         finally:
             for sock in (client, upstream):
