@@ -21,6 +21,9 @@ def fill_onboarding(page: Page, first: str, last: str, matrix_id: str) -> None:
     page.get_by_role("textbox", name="First name").fill(first)
     page.get_by_role("textbox", name="Last name").fill(last)
     page.get_by_role("textbox", name="Last name").press("Tab")
+    # The suggestion for both names is on screen: a rerun the browser sends before it has
+    # arrived carries the first name's suggestion back (the browser's values win).
+    expect(page.get_by_role("textbox", name="Username")).to_have_value(f"{first}.{last}".lower())
     settle(page)
     page.get_by_role("textbox", name="Email").fill(f"{first.lower()}@example.org")
     page.get_by_role("textbox", name="Matrix user ID").fill(matrix_id)
