@@ -249,6 +249,10 @@ def cold_starts(world: World, browser: Browser) -> ServedApp:
     return world.started[-1]
 
 
+SWITCHED_TO = ("Rooms", "Audit log", "Journeys", "Home")
+SWITCHES: dict[str, list[float]] = {}  # page switches by the page opened
+
+
 def logins_and_switches(page: Page) -> None:
     """A process in use: measured once the overview's first count (started by the first login,
     10,000 accounts read through the schema-checking fake, which shares the CPU) is done."""
@@ -258,8 +262,10 @@ def logins_and_switches(page: Page) -> None:
         log_out(page)
         BUDGETS["login"].measured.append(log_in(page))
     for _ in range(RUNS):
-        for title in ("Rooms", "Audit log", "Journeys", "Home"):
-            BUDGETS["switch"].measured.append(open_page(page, title))
+        for title in SWITCHED_TO:
+            seconds = open_page(page, title)
+            BUDGETS["switch"].measured.append(seconds)
+            SWITCHES.setdefault(title, []).append(seconds)
 
 
 def directory(page: Page) -> None:
@@ -373,6 +379,9 @@ def report() -> None:
           f"Authentik fake with {USERS:,} users; {os.cpu_count()} CPUs):")
     for budget in BUDGETS.values():
         print(budget.line())
+        if budget is BUDGETS["switch"]:
+            for title, seconds in SWITCHES.items():
+                print(f"    to {title:<16} median {statistics.median(seconds):5.2f} s")
 
 
 if __name__ == "__main__":
