@@ -118,12 +118,21 @@ def errors_by_widget(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return mapped
 
 
+def _made_key(keys: AccountKeys) -> str:
+    return f"{keys.suggested}_made"
+
+
 @action(Role.ADMIN)
 def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None:
-    """Offer a free username for the names typed, unless the admin has edited it."""
+    """Offer a free username for the names typed, unless the admin has edited it.
+
+    A username the page suggested earlier counts as not edited: Streamlit takes the browser's
+    widget values as they are, so a rerun sent before the browser had the newest suggestion
+    (or the cleared form) brings an earlier one back."""
     state = st.session_state
     current = state.get(keys.username, "")
-    if not force and current and current != state.get(keys.suggested):
+    made: tuple[str, ...] = state.get(_made_key(keys), ())
+    if not force and current and current != state.get(keys.suggested) and current not in made:
         return
     first = state.get(keys.first_name, "")
     last = state.get(keys.last_name, "")
@@ -139,6 +148,7 @@ def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None
         state[keys.problem] = err
         return
     state[keys.username] = state[keys.suggested] = suggestion
+    state[_made_key(keys)] = (*made, suggestion)[-20:]
     state.pop(keys.errors, None)
 
 

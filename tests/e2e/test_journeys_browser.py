@@ -55,6 +55,7 @@ def test_a_double_click_on_onboard_is_one_journey_and_the_journeys_page_retries_
 
     # A second onboarding fails at Authentik (503): the Journeys page retries it.
     page.get_by_role("button", name="Done: hide it").click()
+    expect(page.get_by_role("textbox", name="Username")).to_have_value("")  # the form cleared
     settle(page)
     other = env.member()
     env.authentik.fail_next("POST", "/core/users/", status=503)

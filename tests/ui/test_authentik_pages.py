@@ -53,6 +53,23 @@ def message_after(at: AppTest, key: str) -> str:
 # -- Create user ------------------------------------------------------------------------------
 
 
+def test_an_earlier_suggestion_the_browser_sends_back_is_still_replaced(
+    fake: AuthentikFake, admin_app: AppTest
+) -> None:
+    """A rerun the browser sent before the newest suggestion (or the cleared form) reached it
+    carries an earlier suggestion back: that is not an admin's edit. A typed one is."""
+    at = admin_app.switch_page("app/pages/create_user.py").run()
+    at.text_input(key=K.CREATE_USER_FIRST_NAME).input("Ada").run()
+    at.text_input(key=K.CREATE_USER_LAST_NAME).input("Lovelace").run()
+    assert at.text_input(key=K.CREATE_USER_USERNAME).value == "ada.lovelace"
+    at.text_input(key=K.CREATE_USER_USERNAME).input("ada")  # the browser's stale value
+    at.text_input(key=K.CREATE_USER_LAST_NAME).input("Byron").run()
+    assert at.text_input(key=K.CREATE_USER_USERNAME).value == "ada.byron"
+    at.text_input(key=K.CREATE_USER_USERNAME).input("countess")  # typed by the admin
+    at.text_input(key=K.CREATE_USER_LAST_NAME).input("King").run()
+    assert at.text_input(key=K.CREATE_USER_USERNAME).value == "countess"
+
+
 def test_create_user_suggests_a_free_username_and_shows_the_password_once(
     fake: AuthentikFake, admin_app: AppTest
 ) -> None:
