@@ -53,7 +53,7 @@ class AccountKeys:
     first_name: K
     last_name: K
     username: K
-    suggested: K  # the last suggestion, replaced while the admin has not edited it
+    suggested: K  # the usernames this form suggested, newest last (kept when it is cleared)
     email: K
     groups: K
     invited_by: K
@@ -70,7 +70,6 @@ class AccountKeys:
             self.first_name,
             self.last_name,
             self.username,
-            self.suggested,
             self.email,
             self.invited_by,
             self.organisation,
@@ -118,10 +117,6 @@ def errors_by_widget(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return mapped
 
 
-def _made_key(keys: AccountKeys) -> str:
-    return f"{keys.suggested}_made"
-
-
 @action(Role.ADMIN)
 def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None:
     """Offer a free username for the names typed, unless the admin has edited it.
@@ -131,8 +126,8 @@ def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None
     (or the cleared form) brings an earlier one back."""
     state = st.session_state
     current = state.get(keys.username, "")
-    made: tuple[str, ...] = state.get(_made_key(keys), ())
-    if not force and current and current != state.get(keys.suggested) and current not in made:
+    made: tuple[str, ...] = state.get(keys.suggested, ())
+    if not force and current and current not in made:
         return
     first = state.get(keys.first_name, "")
     last = state.get(keys.last_name, "")
@@ -147,8 +142,8 @@ def suggest(_identity: Identity, keys: AccountKeys, force: bool = False) -> None
     except DashboardError as err:
         state[keys.problem] = err
         return
-    state[keys.username] = state[keys.suggested] = suggestion
-    state[_made_key(keys)] = (*made, suggestion)[-20:]
+    state[keys.username] = suggestion
+    state[keys.suggested] = (*made, suggestion)[-20:]
     state.pop(keys.errors, None)
 
 

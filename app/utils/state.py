@@ -151,7 +151,7 @@ class SessionKey(StrEnum):
     CREATE_USER_FIRST_NAME = "create_user_first_name"
     CREATE_USER_LAST_NAME = "create_user_last_name"
     CREATE_USER_USERNAME = "create_user_username"
-    CREATE_USER_SUGGESTED = "create_user_suggested"  # the last suggestion, replaced while unedited
+    CREATE_USER_SUGGESTED = "create_user_suggested"  # the usernames suggested, newest last
     CREATE_USER_EMAIL = "create_user_email"
     CREATE_USER_GROUPS = "create_user_groups"
     CREATE_USER_INVITED_BY = "create_user_invited_by"
