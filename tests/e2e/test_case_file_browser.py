@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.services import case_file, sanctions
-from tests.e2e.conftest import find_and_select, goto, log_in, settle
+from tests.e2e.conftest import PATIENCE_MS, find_and_select, goto, log_in, settle
 from tests.support.authentik_fake import AuthentikFake
 from tests.support.synapse import SynapseServer, TestUser
 from tests.support.waiting import wait_for
@@ -63,13 +63,14 @@ def test_case_file_from_the_users_directory_note_timed_ban_and_lift(
     expect(page.get_by_text(re.compile(r"banned .* in 1 of 1 room\(s\)"))).to_be_visible()
     expect(page.get_by_text(re.compile(r"time left: (23 h \d+ min|1 d 0 h)"))).to_be_visible()
     wait_for(lambda: synapse.membership(matrix_bot, room, member.user_id) == "ban",
-             what="the ban on the homeserver")
+             PATIENCE_MS / 1000, what="the ban on the homeserver")
 
     page.get_by_role("button", name="Lift now").click()
     settle(page)
     expect(page.get_by_text(re.compile(r"Sanction #\d+ lifted"))).to_be_visible()
     wait_for(lambda: synapse.membership(matrix_bot, room, member.user_id) == "leave",
-             what="the ban lifted on the homeserver")
+             PATIENCE_MS / 1000, what="the ban lifted on the homeserver")
     [ban] = wait_for(lambda: [b for b in sanctions.search(actor="tester", member=member.user_id)
-                              if b.status == "lifted"], what="the sanction recorded lifted")
+                              if b.status == "lifted"],
+                     PATIENCE_MS / 1000, what="the sanction recorded lifted")
     assert ban.ended_by == "admin"

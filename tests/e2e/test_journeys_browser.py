@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.services import journeys
-from tests.e2e.conftest import goto, log_in, settle
+from tests.e2e.conftest import PATIENCE_MS, goto, log_in, settle
 from tests.e2e.test_onboarding_browser import ENV_NAMES
 from tests.support.journey_env import JourneyEnv
 from tests.support.waiting import wait_for
@@ -46,7 +46,7 @@ def test_a_double_click_on_onboard_is_one_journey_and_the_journeys_page_retries_
     settle(page, quiet_ms=800)
     expect(page.get_by_text("Onboarding #1: Dorothy Vaughan")).to_be_visible()
     expect(page.locator("[data-testid=stCode] code").first).to_be_visible()  # the password
-    wait_for(lambda: not journeys.get(1).active, what="the journey to end")
+    wait_for(lambda: not journeys.get(1).active, PATIENCE_MS / 1000, what="the journey to end")
     assert len(journeys.search(kind="onboarding")) == 1
     assert [u.username for u in env.authentik.users.values()].count("dorothy.vaughan") == 1
     graduations = [m for m in env.synapse.messages(env.bot, env.welcome_room)
@@ -63,7 +63,7 @@ def test_a_double_click_on_onboard_is_one_journey_and_the_journeys_page_retries_
     page.get_by_role("button", name="Onboard", exact=True).click()
     settle(page, quiet_ms=800)
     failed = wait_for(lambda: (j := journeys.search(kind="onboarding")[0]).status == "failed"
-                      and j, what="the second journey to fail")
+                      and j, PATIENCE_MS / 1000, what="the second journey to fail")
 
     goto(page, f"{server.url}/journeys")
     expect(page.get_by_role("heading", name="Journeys")).to_be_visible()
@@ -74,6 +74,6 @@ def test_a_double_click_on_onboard_is_one_journey_and_the_journeys_page_retries_
     settle(page)
     expect(page.get_by_text(f"Journey #{failed.id}: retrying")).to_be_visible()
     done = wait_for(lambda: (j := journeys.get(failed.id)).step("authentik_account").status
-                    == "done" and j, what="the retried account step")
+                    == "done" and j, PATIENCE_MS / 1000, what="the retried account step")
     assert done.runs == 2
     assert [u.username for u in env.authentik.users.values()].count("mary.jackson") == 1

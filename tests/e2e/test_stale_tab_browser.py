@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from app.services import accounts, audit, templates
-from tests.e2e.conftest import PASSWORD, goto, log_in, prepare, settle
+from tests.e2e.conftest import PASSWORD, PATIENCE_MS, goto, log_in, prepare, settle
 from tests.support.authentik_fake import AuthentikFake
 from tests.support.waiting import wait_for
 
@@ -116,7 +116,7 @@ def test_a_revoked_admins_open_tabs_can_no_longer_act(
     aud.get_by_role("button", name="Export CSV").click()
 
     # Five callbacks and the download refused, each audited where it ran.
-    wait_for(lambda: _refusals() - before >= 6, what="six audited refusals")
+    wait_for(lambda: _refusals() - before >= 6, PATIENCE_MS / 1000, what="six audited refusals")
     assert _refusals() - before == 6
     assert "mallory" not in {a.username for a in accounts.list_accounts()}
     assert templates.get("welcome_dm").body == ORIGINAL
